@@ -1,0 +1,1 @@
+"""kb: the command line and MkDocs plugins of the knowledge base."""
