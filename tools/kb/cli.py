@@ -19,6 +19,7 @@ from kb.errors import KbError
 AREAS: tuple[str, ...] = (
     "kb.site.cli",
     "kb.doctor",
+    "kb.casebook.cli",
 )
 
 Handler = Callable[[argparse.Namespace], int]

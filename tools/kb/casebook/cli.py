@@ -1,0 +1,78 @@
+"""`kb new-case`, `kb case check` and `kb bench cases`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from kb.casebook.structure.check import CaseError, check_case, fix_hashes
+from kb.casebook.structure.scaffold import new_case
+from kb.errors import KbError
+
+DEFAULT_ROOT = Path("casebooks")
+
+
+def _new_case(args: argparse.Namespace) -> int:
+    folder = new_case(args.casebooks, args.slug)
+    print(
+        f"created {folder}/ (case.yaml, story.zh.md, story.en.md); check it with: kb case check {args.slug}"
+    )
+    return 0
+
+
+def _case_ids(root: Path, ids: list[str], all_: bool) -> list[str]:
+    if all_:
+        return sorted(p.name for p in root.iterdir() if (p / "case.yaml").is_file()) if root.is_dir() else []
+    if not ids:
+        raise KbError("name a case id (a folder under casebooks/) or pass --all")
+    return ids
+
+
+def _check(args: argparse.Namespace) -> int:
+    root: Path = args.casebooks
+    failed = 0
+    for cid in _case_ids(root, args.ids, args.all):
+        folder = root / cid
+        if not folder.is_dir():
+            raise KbError(f"{folder} does not exist: create it with `kb new-case {cid}`")
+        if args.fix_hashes:
+            for line in fix_hashes(folder):
+                print(f"{cid}: updated sha256 of {line}")
+        _, problems = check_case(folder, display_root=Path.cwd())
+        if problems:
+            failed += 1
+            print(str(CaseError(problems)).replace("in a case", f"in case {cid}"))
+        else:
+            print(f"{cid}: ok")
+    return 1 if failed else 0
+
+
+def register(commands: Any, bench: Any) -> None:
+    p = commands.add_parser("new-case", help="scaffold a valid bilingual case folder casebooks/<slug>/")
+    p.add_argument("slug", help="case id: lowercase letters, digits and '-'")
+    p.add_argument(
+        "--casebooks", type=Path, default=DEFAULT_ROOT, help="folder of cases (default: casebooks)"
+    )
+    p.set_defaults(handler=_new_case)
+
+    case = commands.add_parser("case", help="incident casebook commands")
+    sub = case.add_subparsers(dest="case_command", required=True, metavar="COMMAND")
+    c = sub.add_parser("check", help="validate cases: model, files, sha256, stories")
+    c.add_argument("ids", nargs="*", help="case ids (folders under casebooks/)")
+    c.add_argument("--all", action="store_true", help="check every case")
+    c.add_argument(
+        "--casebooks", type=Path, default=DEFAULT_ROOT, help="folder of cases (default: casebooks)"
+    )
+    c.add_argument(
+        "--fix-hashes",
+        action="store_true",
+        help="first write the actual sha256 of every named file into case.yaml (review the diff!)",
+    )
+    c.set_defaults(handler=_check)
+
+    try:
+        from kb.casebook.bench import register_bench
+    except ImportError:  # the benchmark module arrives with the renderers
+        return
+    register_bench(bench)

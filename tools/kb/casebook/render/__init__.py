@@ -1,0 +1,1 @@
+"""Artifact renderers: pure functions from case files to page fragments and asset files."""
