@@ -18,6 +18,7 @@ from kb.errors import KbError
 # Areas whose `kb.<area>.cli.register` adds commands. Order is the order of `kb --help`.
 AREAS: tuple[str, ...] = (
     "kb.site.cli",
+    "kb.evidence.cli",
     "kb.publish.cli",
     "kb.doctor",
     "kb.casebook.cli",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import platform
+import posixpath
 import subprocess
 from functools import cache
 from pathlib import Path
@@ -59,7 +60,8 @@ def goroot() -> Path:
 def source_url(relpath: str, line: int, version: str | None = None) -> str:
     """Link to one line of the Go source at the release tag (a link for readers; nothing fetches it)."""
     tag = version or go_version()
-    return f"{GITHUB_BLOB}/{tag}/src/{relpath}#L{line}"
+    path = posixpath.normpath(f"src/{relpath}")  # `../VERSION` is the file at the root of GOROOT
+    return f"{GITHUB_BLOB}/{tag}/{path}#L{line}"
 
 
 def machine() -> dict[str, object]:
