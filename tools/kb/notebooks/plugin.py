@@ -1,0 +1,120 @@
+"""MkDocs plugin `kb-notebooks`: glue between MkDocs and kb.notebooks.pipeline."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from kb.errors import KbError
+from kb.notebooks import headings, offline, pipeline
+from kb.notebooks.config import NotebooksConfig
+
+log = logging.getLogger("mkdocs.plugins.kb-notebooks")
+
+
+class NotebookPage(File):
+    """A .ipynb File that MkDocs treats as a page (mkdocs-jupyter renders it)."""
+
+    def is_documentation_page(self) -> bool:
+        return True
+
+
+def _expander() -> pipeline.Expand | None:
+    # Claims in notebook prose are expanded like on Markdown pages, once kb.evidence provides it.
+    try:
+        from kb.evidence.claims import expand
+    except ImportError:
+        return None
+
+    def run(text: str, where: str) -> str:
+        return expand(text, where=where)
+
+    return run
+
+
+class NotebooksPlugin(BasePlugin[NotebooksConfig]):
+    def __init__(self) -> None:
+        super().__init__()
+        self._generated: set[str] = set()  # src_uris of executed notebooks, e.g. "a/x.ipynb"
+        self._sources: set[str] = set()
+        self.last_report: pipeline.Report | None = None
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        # Why here: the executed notebooks must exist as real files under docs/ before MkDocs
+        # collects files, because mkdocs-static-i18n rebuilds every File from docs_dir (in-memory
+        # generated files crash it). static-i18n builds each language again; the second pass
+        # finds everything cached and writes nothing.
+        root = Path(config.config_file_path).parent
+        docs = Path(config.docs_dir)
+        settings = pipeline.Settings(
+            root=root,
+            docs_dir=docs,
+            cell_timeout=self.config.cell_timeout,
+            workers=self.config.workers,
+            executor=self.config.executor,
+            preload=self.config.preload,
+            inputs=self.config.inputs,
+            cache_dir=Path(self.config.cache_dir),
+        )
+        try:
+            report = pipeline.run(settings, expand=_expander())
+        except KbError as exc:
+            raise PluginError(str(exc)) from None
+        self.last_report = report
+        self._sources = {p.relative_to(docs).as_posix() for p in report.sources}
+        self._generated = {
+            out.relative_to(docs).as_posix() for src in report.sources for out in pipeline.outputs_for(src).values()
+        }
+        for outcome in report.executed:
+            log.info(
+                "executed %s in %.2f s (cells %.2f s, overhead %.2f s)",
+                outcome.job.source.path,
+                outcome.wall,
+                outcome.compute,
+                outcome.overhead,
+            )
+
+    def _drop_sources(self, files: Files, *, config: MkDocsConfig) -> Files:
+        # Why: a notebook's .py source would otherwise be copied into the site as a raw file.
+        for file in list(files):
+            if file.src_uri in self._sources:
+                files.remove(file)
+        return files
+
+    @event_priority(-200)
+    def _mark_notebook_pages(self, files: Files, *, config: MkDocsConfig) -> Files:
+        # Why: static-i18n (priority -100) re-created every File from its path, dropping
+        # mkdocs-jupyter's NotebookFile wrapper; the notebook would be published as raw JSON while
+        # --strict still passes (static-i18n issue #198). Mark our notebooks as pages again.
+        for file in files:
+            if file.src_uri in self._generated:
+                # Keep static-i18n's File (its dest path, locale, alternates); only its kind changes.
+                file.__class__ = NotebookPage
+        return files
+
+    # One hook name, two passes: before static-i18n (-100) and after it.
+    on_files = CombinedEvent(_drop_sources, _mark_notebook_pages)
+
+    @event_priority(-100)
+    def on_pre_page(self, page: Page, *, config: MkDocsConfig, files: Files) -> Page:
+        # Why: mkdocs-jupyter's ids are ASCII-only (Chinese headings get id=""), which breaks the
+        # TOC and Material's search; re-id the rendered headings with the site's slugify. And
+        # nbconvert's template loads MathJax/mermaid from CDNs: the site makes no such request.
+        if page.file.src_uri not in self._generated:
+            return page
+        render = page.render
+
+        def render_with_ids(config: MkDocsConfig, files: Files) -> None:
+            render(config, files)
+            content = offline.strip_remote_scripts(page.content or "")
+            page.content, page.toc = headings.fix_headings(content)
+
+        page.render = render_with_ids  # type: ignore[method-assign]
+        return page
