@@ -21,6 +21,7 @@ AREAS: tuple[str, ...] = (
     "kb.evidence.cli",
     "kb.publish.cli",
     "kb.doctor",
+    "kb.freshness.cli",
     "kb.casebook.cli",
 )
 
