@@ -1,0 +1,3 @@
+from evidence_fixtures import goroot, registers
+
+__all__ = ["goroot", "registers"]
