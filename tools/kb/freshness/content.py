@@ -28,9 +28,17 @@ _CELL_MARKER = re.compile(r"^# %%(?!%)(.*)$")
 _CELL_META = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\[[^\]]*\]|\S+)')
 
 
+# Chinese has no spaces between words, so reflowing a Chinese paragraph puts line breaks between
+# two ideographs; whitespace between two CJK characters (ideographs, CJK punctuation, full-width
+# forms) is therefore dropped rather than collapsed to one space.
+_CJK = "\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK_GAP = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
+
+
 def normalise(text: str) -> str:
-    """Whitespace collapsed: reflowed or re-indented text hashes the same."""
-    return " ".join(text.split())
+    """Whitespace collapsed (and dropped between CJK characters): reflowed or re-indented text
+    hashes the same."""
+    return _CJK_GAP.sub("", " ".join(text.split()))
 
 
 def text_hash(text: str) -> str:
