@@ -10,6 +10,7 @@ import textwrap
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from kb.errors import KbError
@@ -21,8 +22,8 @@ from kb.publish.site import SiteRejected
 from .conftest import World, git
 
 
-def opts(clone: Path, version: str, **kw: object) -> PublishOptions:
-    return PublishOptions(repo=clone, version=version, backoff_seconds=0.01, **kw)  # type: ignore[arg-type]
+def opts(clone: Path, version: str, **kw: Any) -> PublishOptions:
+    return PublishOptions(repo=clone, version=version, backoff_seconds=0.01, **kw)
 
 
 def redirect_target(html: str) -> str:
