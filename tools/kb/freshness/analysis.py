@@ -19,6 +19,7 @@ from kb.freshness.coverage import (
     classify,
     drift_of,
     parse_ignore_revs,
+    recorded,
     walk,
 )
 
@@ -147,6 +148,9 @@ def check(
             if d is None:
                 continue
             drifts.append(d)
+            tr = by_lang.get(lang)
+            if tr is not None and not recorded(tr[1].synced_to):
+                continue  # already an error above: "run kb freshness stamp"
             lag = d.lag_days or 0.0
             fatal = d.status == "orphan" or lag > config.grace_days
             if d.status == "orphan":
