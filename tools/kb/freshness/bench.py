@@ -167,7 +167,9 @@ def _notebook(rng: random.Random, i: int, reviewed: dt.date) -> str:
 
 
 def repository(commits: int, files: int) -> Path:
-    target = Path.cwd() / ".cache" / "freshness-bench" / f"{commits}x{files}-g{GENERATOR}"
+    # The stored source_hash values depend on the normalisation: key the cache by a probe hash too.
+    probe = text_hash("调度器\n工作窃取 run  queue")[:8]
+    target = Path.cwd() / ".cache" / "freshness-bench" / f"{commits}x{files}-g{GENERATOR}-{probe}"
     marker = target / ".kb-bench-ready"
     if not (marker.exists() and marker.read_text().strip() == str(GENERATOR)):
         if target.exists():
