@@ -113,3 +113,5 @@ def test_benchmark_within_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert best <= 2.0, timings
     coverage = data["coverage"]
     assert isinstance(coverage, dict) and coverage["zh"]["eligible"] == 270 + 60
+    # stamped translations in the synthetic history must be recognised as in sync
+    assert 0 < coverage["en"]["covered"] < coverage["en"]["eligible"]
