@@ -64,7 +64,11 @@ def render_case(loaded: LoadedCase, cache_root: Path, assets_dir: Path) -> dict[
         target = assets_dir / art.id
         for f in sorted(entry.iterdir()):
             if f.name != "data.json" and f.is_file():
-                write_if_changed(target / f.name, f.read_bytes())
+                data_bytes = f.read_bytes()
+                write_if_changed(target / f.name, data_bytes)
+                # mkdocs-static-i18n (suffix structure, no fallback) leaves unsuffixed media out of the
+                # en build: an `x.en.svg` twin is published as en/.../x.svg, so both pages use one link.
+                write_if_changed(target / f"{f.stem}.en{f.suffix}", data_bytes)
         results[art.id] = data
     return results
 

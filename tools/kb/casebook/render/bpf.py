@@ -37,7 +37,8 @@ RATIO_DEFINITION = {
     ),
     "zh": (
         "注释率 = 注释行数 / 非空行数。源码用 Pygments 的 C 词法分析器切分为记号；"
-        "注释行是所有记号（空白除外）都是注释的非空行，不含预处理指令（#include/#define，Pygments 把它们归为 Comment.Preproc）。"
+        "注释行是所有记号（空白除外）都是注释的非空行，"
+        "不含预处理指令（#include/#define，Pygments 把它们归为 Comment.Preproc）。"
         "行尾带注释的代码行算作代码行。阈值为 35%。"
     ),
 }
@@ -145,7 +146,7 @@ def vmlinux_header(cache_dir: Path) -> Path:
 
 def compile_bpf(src: Path, obj: Path, *, extra: list[str], include: list[Path], shown: str) -> None:
     cmd = [str(which("clang")), "-O2", "-g", "-target", "bpf", f"-I{UAPI_INCLUDE}"]
-    cmd += [f"-I{p}" for p in include] + extra + ["-c", src.name, "-o", str(obj)]
+    cmd += [f"-I{p.resolve()}" for p in include] + extra + ["-c", src.name, "-o", str(obj)]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=src.parent, timeout=120, check=False)
     if proc.returncode != 0:
         raise KbError(f"{shown}: clang -target bpf failed to compile it:\n{proc.stderr.strip()}")
@@ -284,7 +285,7 @@ def map_rejection(log: str) -> dict[str, Any] | None:
                 if (
                     cand
                     and not re.match(r"^\d+: ", cand)
-                    and not cand.startswith((";", "from ", "verification"))
+                    and not cand.startswith((";", "from ", "verification time", "stack depth", "Live regs"))
                 ):
                     return {
                         "error": cand,

@@ -87,4 +87,5 @@ def render(before: Path, after: Path, out_dir: Path, titles: dict[str, str]) -> 
         "samples": {"before": sum(b.values()), "after": sum(a.values())},
         "svgs": [f"{k}.svg" for k in views],
         "json": "flame.json",
+        "trees": {"before": d3_tree(b), "after": d3_tree(a)},
     }
