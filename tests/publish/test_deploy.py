@@ -263,6 +263,35 @@ def test_rollback_points_latest_back(world: World) -> None:
         rollback(opts(other, "ignored"), "2025.01")
 
 
+def test_rollback_retries_after_a_lost_race(world: World) -> None:
+    racer, ops = world.clone("racer"), world.clone("ops")
+    publish(opts(racer, "2026.11"), mkdocs_builder(racer / "mkdocs.yml"))
+    publish(opts(racer, "2026.12"), mkdocs_builder(racer / "mkdocs.yml"))
+
+    def racer_publishes(attempt: int) -> None:
+        if attempt == 1:
+            publish(opts(racer, "2026.10"), mkdocs_builder(racer / "mkdocs.yml"))
+
+    rb = rollback(opts(ops, "ignored"), "2026.11", before_push=racer_publishes)
+    assert rb.attempts == 2 and rb.changed
+    # The racer's version landed and moved latest; the rollback, retried on top, moved it back.
+    assert rb.previous_target == "2026.10"
+    assert world.remote_versions() == {"2026.12": [], "2026.11": ["latest"], "2026.10": []}
+
+
+def test_malformed_versions_json_is_a_clear_error(world: World) -> None:
+    clone = world.clone("pub")
+    publish(opts(clone, "2026.11"), mkdocs_builder(clone / "mkdocs.yml"))
+    git(clone, "fetch", "--quiet", "origin", "gh-pages:gh-pages")
+    git(clone, "checkout", "--quiet", "gh-pages")
+    (clone / "versions.json").write_text("{not json", encoding="utf-8")
+    git(clone, "commit", "--quiet", "-am", "someone broke versions.json by hand")
+    git(clone, "push", "--quiet", "origin", "gh-pages")
+    git(clone, "checkout", "--quiet", "main")
+    with pytest.raises(KbError, match=r"gh-pages:versions\.json: not valid JSON"):
+        publish(opts(clone, "2026.12"), mkdocs_builder(clone / "mkdocs.yml"))
+
+
 def test_shallow_clone_is_refused(world: World) -> None:
     world.commit_pages(4, "second commit, so depth 1 really cuts history")
     shallow = world.clone("shallow", "--depth", "1")
