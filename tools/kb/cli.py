@@ -45,8 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except KbError as exc:
-        print(f"kb: {exc}", file=sys.stderr)
-        return 2
+        # Messages start with `file:line:` (or say what to fix): printed as they are, like a compiler's.
+        print(str(exc), file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

@@ -41,7 +41,7 @@ if [ ! -x .tools/bin/uv ]; then
   .tools/bin/pip install -q "uv==0.13.8"
 fi
 # Never let uv download an interpreter: Debian's python3 (3.11) is the one we lock for.
-UV_PYTHON_DOWNLOADS=never .tools/bin/uv sync --locked --python python3 -q
+UV_PYTHON_DOWNLOADS=never .tools/bin/uv sync --locked --python python3 --compile-bytecode -q
 
 # npm assets (mermaid, d3-flame-graph) from the committed package-lock.json; copied into the
 # site by the kb-notebooks plugin's vendor step, never loaded from a CDN.

@@ -98,7 +98,10 @@ def describe_failure(
         detail = tb
     elif isinstance(exc, CellTimeoutError):
         head = f"CellTimeoutError: the cell did not finish within {job.timeout:g} s (per-cell timeout)"
-        detail = "Make the cell faster, or raise the limit for this notebook in its header: " "`# execution: {timeout: 600}` under `jupyter:`."
+        detail = (
+            "Make the cell faster, or raise the limit for this notebook in its header: "
+            "`# execution: {timeout: 600}` under `jupyter:`."
+        )
     elif isinstance(exc, DeadKernelError):
         head = "DeadKernelError: the kernel died while running this cell"
         detail = "Kernel output (last lines):\n" + "\n".join(kernel_log.splitlines()[-20:])
@@ -196,7 +199,10 @@ class ForkExecutor(Executor):
 
     @contextlib.contextmanager
     def session(self) -> Iterator[None]:
-        with tempfile.TemporaryDirectory(prefix="kb-kernels-") as logs, ForkServer.start(self.preload) as server:
+        with (
+            tempfile.TemporaryDirectory(prefix="kb-kernels-") as logs,
+            ForkServer.start(self.preload) as server,
+        ):
             self._server, self._logs = server, logs
             try:
                 yield
@@ -207,6 +213,8 @@ class ForkExecutor(Executor):
         assert self._server is not None, "kernel_manager() outside session()"
         km = AsyncKernelManager(kernel_name="python3")
         spec = copy.copy(km.kernel_spec)
+        if spec is None:
+            raise KbError("no `python3` Jupyter kernel in this environment: run `./dev setup` (ipykernel)")
         spec.metadata = {
             **spec.metadata,
             "kernel_provisioner": {

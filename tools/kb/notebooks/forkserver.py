@@ -32,10 +32,10 @@ from pathlib import Path
 from queue import Empty
 from typing import Any
 
+import zmq
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.connect import KernelConnectionInfo
 from jupyter_client.provisioning import LocalProvisioner
-import zmq
 from traitlets import Unicode
 
 from kb.errors import KbError
@@ -193,7 +193,9 @@ class ForkServer:
         if line.strip() != b"ready":
             proc.wait(timeout)
             log = Path(workdir, "zygote.log").read_text(errors="replace")[-2000:]
-            raise KbError(f"the notebook kernel fork server failed to start (preload {list(preload)}):\n{log}")
+            raise KbError(
+                f"the notebook kernel fork server failed to start (preload {list(preload)}):\n{log}"
+            )
         server = cls(proc, sock_path, workdir)
         try:
             yield server
@@ -251,7 +253,7 @@ class _ForkedKernel:
         self.send_signal(signal.SIGTERM)
 
 
-class ForkServerProvisioner(LocalProvisioner):  # type: ignore[misc]
+class ForkServerProvisioner(LocalProvisioner):
     """jupyter_client provisioner `kb-forkserver`: launch the kernel by forking the zygote.
 
     Everything else (connection file, ports, signals, shutdown) is LocalProvisioner's, which
@@ -266,11 +268,12 @@ class ForkServerProvisioner(LocalProvisioner):  # type: ignore[misc]
         cwd = str(kwargs.get("cwd") or os.getcwd())
         log = os.path.join(self.log_dir or tempfile.gettempdir(), f"kernel-{self.kernel_id}.log")
         reply = _request(self.socket_path, {"op": "spawn", "argv": cmd, "cwd": cwd, "env": env, "log": log})
-        self.process = _ForkedKernel(self.socket_path, int(reply["pid"]), log)
-        self.pid = self.process.pid
-        self.pgid = self.process.pid
+        child = _ForkedKernel(self.socket_path, int(reply["pid"]), log)
+        self.process = child  # type: ignore[assignment]  # duck-types the Popen LocalProvisioner expects
+        self.pid = child.pid
+        self.pgid = child.pid
         self.cwd = cwd
-        return self.connection_info  # type: ignore[no-any-return]
+        return self.connection_info
 
     async def wait(self) -> int | None:
         # LocalProvisioner polls every 100 ms; a killed fork is reaped within a millisecond or two.
@@ -282,7 +285,7 @@ class ForkServerProvisioner(LocalProvisioner):  # type: ignore[misc]
         return code
 
 
-class QuickReadyClient(AsyncKernelClient):  # type: ignore[misc]
+class QuickReadyClient(AsyncKernelClient):
     """A kernel client whose readiness check costs milliseconds instead of 0.2–0.6 s.
 
     jupyter_client's wait_for_ready waits 0.2 s for an IOPub message after kernel_info and then

@@ -41,7 +41,7 @@ def fix_headings(content: str, toc_depth: int = 6) -> tuple[str, TableOfContents
         return f'<h{level} id="{html.escape(hid)}"{attrs}>{inner}</h{level}>'
 
     fixed = _HEADING.sub(replace, content)
-    return fixed, get_toc(_nest(flat))
+    return fixed, get_toc(_nest(flat))  # type: ignore[arg-type]  # _TocToken is a TypedDict of these keys
 
 
 def _nest(flat: list[dict[str, Any]]) -> list[dict[str, Any]]:

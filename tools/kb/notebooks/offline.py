@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import re
 
-_EMPTY_SRC = re.compile(r"<!-- Load mathjax -->\s*<script src=\"\">\s*</script>|<script[^>]*\ssrc=\"\"[^>]*>\s*</script>")
+_EMPTY_SRC = re.compile(
+    r"<!-- Load mathjax -->\s*<script src=\"\">\s*</script>|<script[^>]*\ssrc=\"\"[^>]*>\s*</script>"
+)
 _MATHJAX_CONFIG = re.compile(
     r"<!-- MathJax configuration -->\s*<script type=\"text/x-mathjax-config\">.*?</script>\s*"
     r"<!-- End of mathjax configuration -->",
     re.S,
 )
-_REMOTE_MODULE = re.compile(r"<script type=\"module\">(?:(?!</script>).)*?https?://(?:(?!</script>).)*</script>", re.S)
+_REMOTE_MODULE = re.compile(
+    r"<script type=\"module\">(?:(?!</script>).)*?https?://(?:(?!</script>).)*</script>", re.S
+)
 
 
 def strip_remote_scripts(content: str) -> str:

@@ -72,7 +72,9 @@ def run(settings: Settings, expand: Expand | None = None, executor: Executor | N
     """
     started = time.perf_counter()
     report = Report(sources=find_sources(settings.docs_dir))
-    cache = NotebookCache(settings.root / settings.cache_dir, inputs_digest(settings.root, list(settings.inputs)))
+    cache = NotebookCache(
+        settings.root / settings.cache_dir, inputs_digest(settings.root, list(settings.inputs))
+    )
     parsed: dict[Path, nbsource.SourceNotebook] = {}
     executed: dict[Path, nbformat.NotebookNode] = {}
     jobs: list[Job] = []

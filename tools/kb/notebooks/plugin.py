@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -44,7 +43,7 @@ class NotebooksPlugin(BasePlugin[NotebooksConfig]):
         super().__init__()
         self._generated: set[str] = set()  # src_uris of executed notebooks, e.g. "a/x.ipynb"
         self._sources: set[str] = set()
-        self.last_report: pipeline.Report | None = None
+        self.reports: list[pipeline.Report] = []  # one per pass (static-i18n builds each language)
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         # Why here: the executed notebooks must exist as real files under docs/ before MkDocs
@@ -67,10 +66,12 @@ class NotebooksPlugin(BasePlugin[NotebooksConfig]):
             report = pipeline.run(settings, expand=_expander())
         except KbError as exc:
             raise PluginError(str(exc)) from None
-        self.last_report = report
+        self.reports.append(report)
         self._sources = {p.relative_to(docs).as_posix() for p in report.sources}
         self._generated = {
-            out.relative_to(docs).as_posix() for src in report.sources for out in pipeline.outputs_for(src).values()
+            out.relative_to(docs).as_posix()
+            for src in report.sources
+            for out in pipeline.outputs_for(src).values()
         }
         for outcome in report.executed:
             log.info(

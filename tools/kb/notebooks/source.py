@@ -99,7 +99,7 @@ def _check_languages(source: SourceNotebook) -> None:
             orphan = counts[more][len(counts[fewer])]
             raise NotebookSourceError(
                 f"{source.path}:{orphan.marker_line}: this {more} markdown cell has no {fewer} counterpart "
-                f"before the next code cell: add a `# %% [markdown] tags=[\"{fewer}\"]` cell"
+                f'before the next code cell: add a `# %% [markdown] tags=["{fewer}"]` cell'
             )
         run.clear()
 

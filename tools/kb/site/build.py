@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
@@ -31,7 +32,19 @@ class BuildFailed(KbError):
 class BuildResult:
     site_dir: Path
     seconds: float
-    notebook_report: object | None  # kb.notebooks.pipeline.Report of the last pass
+    notebook_reports: list[Any]  # kb.notebooks.pipeline.Report, one per pass
+
+    def summary(self) -> dict[str, Any]:
+        """What `kb build --report` writes: total time and every executed notebook's timings."""
+        executed = [o for r in self.notebook_reports for o in r.executed]
+        return {
+            "seconds": self.seconds,
+            "notebooks": len(self.notebook_reports[0].sources) if self.notebook_reports else 0,
+            "executed": [
+                {"path": str(o.job.source.path), "wall": o.wall, "compute": o.compute, "overhead": o.overhead}
+                for o in executed
+            ],
+        }
 
 
 @contextlib.contextmanager
@@ -45,14 +58,40 @@ def _in_dir(path: Path) -> Iterator[None]:
         os.chdir(old)
 
 
-def _logging(verbose: bool) -> None:
+class _Errors(logging.Handler):
+    """Collects MkDocs' ERROR records: on failure they become the message, first line first."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+class _BelowError(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno < logging.ERROR
+
+
+def _logging(verbose: bool) -> _Errors:
     logger = logging.getLogger("mkdocs")
-    if not any(getattr(h, "_kb", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
-        handler._kb = True  # type: ignore[attr-defined]
+    for handler in [h for h in logger.handlers if getattr(h, "_kb", False)]:
+        logger.removeHandler(handler)
+    console = logging.StreamHandler(sys.stderr)
+    console.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+    console.addFilter(_BelowError())  # errors are reported once, by kb, as the failure message
+    errors = _Errors()
+    for handler in (console, errors):
+        setattr(handler, "_kb", True)  # noqa: B010  (marks our handlers for the next build to replace)
         logger.addHandler(handler)
     logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    # jieba (Material's Chinese segmenter) logs its dictionary loading to stderr at DEBUG level,
+    # and sets that level when imported: import it first, then quiet it.
+    import jieba
+
+    jieba.setLogLevel(logging.INFO if verbose else logging.WARNING)
+    return errors
 
 
 def build(root: Path, site_dir: Path | None = None, *, verbose: bool = False) -> BuildResult:
@@ -61,7 +100,7 @@ def build(root: Path, site_dir: Path | None = None, *, verbose: bool = False) ->
     target = (site_dir or root / "site").resolve()
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
-    _logging(verbose)
+    errors = _logging(verbose)
     started = time.perf_counter()
     try:
         with _in_dir(root):
@@ -72,7 +111,8 @@ def build(root: Path, site_dir: Path | None = None, *, verbose: bool = False) ->
         raise BuildFailed(str(exc)) from None
     except Abort as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise BuildFailed(f"strict build failed: {exc}") from None
+        detail = "\n".join(errors.messages) or str(exc)
+        raise BuildFailed(f"{detail}\n(strict build failed: {exc})") from None
     except (MkDocsException, KbError) as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise BuildFailed(str(exc)) from None
@@ -85,5 +125,4 @@ def build(root: Path, site_dir: Path | None = None, *, verbose: bool = False) ->
     tmp.rename(target)
     shutil.rmtree(old, ignore_errors=True)
     plugin = config.plugins.get("kb-notebooks")
-    report = getattr(plugin, "last_report", None)
-    return BuildResult(target, time.perf_counter() - started, report)
+    return BuildResult(target, time.perf_counter() - started, list(getattr(plugin, "reports", [])))

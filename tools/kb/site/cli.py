@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ def project_root() -> Path:
 
 def _build(args: argparse.Namespace) -> int:
     result = build(project_root(), Path(args.site_dir) if args.site_dir else None, verbose=args.verbose)
+    if args.report:
+        Path(args.report).write_text(json.dumps(result.summary(), indent=1), encoding="utf-8")
     print(f"built {result.site_dir} in {result.seconds:.1f} s")
     return 0
 
@@ -49,9 +52,12 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def register(commands: Any, bench_commands: Any) -> None:
-    p = commands.add_parser("build", help="strict build of the site (into a temporary folder, swapped on success)")
+    p = commands.add_parser(
+        "build", help="strict build of the site (into a temporary folder, swapped on success)"
+    )
     p.add_argument("--site-dir", help="output folder (default: site/)")
     p.add_argument("-v", "--verbose", action="store_true", help="show MkDocs' info messages")
+    p.add_argument("--report", metavar="FILE", help="write build and notebook timings as JSON")
     p.set_defaults(handler=_build)
     p = commands.add_parser("serve", help="live preview on http://127.0.0.1:8000")
     p.add_argument("--dev-addr", default="127.0.0.1:8000")

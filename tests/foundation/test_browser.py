@@ -1,0 +1,109 @@
+"""Real Debian Chromium, driven by Playwright, against the built site served on 127.0.0.1."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Material renders mermaid into a *closed* shadow root; open it so the test can see the SVG.
+OPEN_SHADOW = "const o = Element.prototype.attachShadow; Element.prototype.attachShadow = function (i) { return o.call(this, {...i, mode: 'open'}); };"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            ],
+        )  # fmt: skip
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, site_url: str, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(OPEN_SHADOW)
+    pg = context.new_page()
+    foreign: list[str] = []
+    # Every request a page makes; Chromium's own start-up traffic is not a page request.
+    pg.on(
+        "request",
+        lambda r: (
+            foreign.append(r.url)
+            if urlparse(r.url).hostname not in ("127.0.0.1", None) and not r.url.startswith("data:")
+            else None
+        ),
+    )
+    pg.foreign = foreign  # type: ignore[attr-defined]
+    yield pg
+    pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert foreign == [], f"requests to other hosts: {foreign}"
+
+
+@pytest.mark.parametrize("path", ["scheduler/gmp-overview/", "en/scheduler/gmp-overview/"])
+def test_mermaid_diagrams_become_svg(page, site_url: str, path: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{site_url}/{path}")
+    svgs = page.locator("div.mermaid svg")
+    svgs.first.wait_for(state="attached", timeout=20_000)
+    assert svgs.count() == 2
+    assert page.locator("div.mermaid svg").first.bounding_box()["height"] > 50
+
+
+@pytest.mark.parametrize(
+    ("start", "lang", "expected"),
+    [
+        ("scheduler/gmp-overview/", "English", "/en/scheduler/gmp-overview/"),
+        ("en/scheduler/gmp-overview/", "中文", "/scheduler/gmp-overview/"),
+        ("scheduler/runqueue-demo/", "English", "/en/scheduler/runqueue-demo/"),
+        ("en/scheduler/runqueue-demo/", "中文", "/scheduler/runqueue-demo/"),
+    ],
+)
+def test_language_switch_keeps_the_page(page, site_url: str, start: str, lang: str, expected: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{site_url}/{start}")
+    page.locator(".md-header .md-select").first.hover()
+    page.get_by_role("link", name=lang, exact=True).click()
+    page.wait_for_load_state()
+    assert urlparse(page.url).path == expected
+
+
+@pytest.mark.parametrize(
+    ("start", "query", "expected"),
+    [("", "调度器", "/scheduler/"), ("en/", "work stealing", "/en/scheduler/")],
+)
+def test_search_finds_the_page_in_its_language(
+    page, site_url: str, start: str, query: str, expected: str
+) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{site_url}/{start}")
+    page.locator("label[for='__search']").first.click()
+    box = page.locator("input.md-search__input")
+    box.fill(query)
+    box.press("End")  # Chinese typed programmatically needs one more key event before search reacts
+    results = page.locator(".md-search-result__item a")
+    results.first.wait_for(timeout=20_000)
+    hrefs = [urlparse(h).path for h in results.evaluate_all("els => els.map(e => e.href)")]
+    assert any(h.startswith(expected) for h in hrefs), hrefs
+
+
+def test_notebook_plot_is_visible(page, site_url: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{site_url}/scheduler/runqueue-demo/")
+    img = page.locator(".jp-RenderedImage img").first
+    img.scroll_into_view_if_needed()
+    assert img.is_visible()
+    assert img.evaluate("i => i.complete && i.naturalWidth") > 100
+    assert page.locator(".jp-RenderedSVG svg, .jp-OutputArea-output svg").first.is_visible()  # graphviz

@@ -1,0 +1,115 @@
+"""`kb bench build`: cold, warm and edited build times, and the execution overhead per notebook.
+
+Runs on a copy of the project in a temporary folder, so the benchmark never touches your caches
+or your site, and every build is a fresh `kb build` process, as on the command line and in CI.
+"Cold" means an empty notebook cache; Go experiment and casebook render results are copied,
+because they are other benchmarks' subjects (`kb bench evidence`, `kb bench cases`).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from kb.notebooks import pipeline
+
+_COPY = ("mkdocs.yml", "docs", "snippets", "casebooks", "uv.lock", "tools/kb/search")
+_KEEP_CACHES = ("evidence", "go", "casebook")
+
+
+def _copy_project(root: Path, dest: Path) -> None:
+    for name in _COPY:
+        src = root / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("*.ipynb", "__pycache__"))
+        elif src.exists():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / name)
+    (dest / "node_modules").symlink_to(root / "node_modules")
+    for cache in _KEEP_CACHES:
+        if (root / ".cache" / cache).is_dir():
+            shutil.copytree(root / ".cache" / cache, dest / ".cache" / cache, symlinks=True)
+
+
+def _edit_code(nb: Path) -> None:
+    text = nb.read_text(encoding="utf-8").rstrip("\n")
+    nb.write_text(text + "\n_bench_edit = 1\n", encoding="utf-8")  # the last cell is a code cell
+
+
+def _edit_prose(nb: Path) -> None:
+    text = nb.read_text(encoding="utf-8")
+    marker = '# %% [markdown] tags=["en"]\n'
+    at = text.index(marker) + len(marker)
+    nb.write_text(text[:at] + "# (edited prose)\n#\n" + text[at:], encoding="utf-8")
+
+
+def _set_executor(root: Path, executor: str) -> None:
+    cfg = root / "mkdocs.yml"
+    text = cfg.read_text(encoding="utf-8")
+    cfg.write_text(text.replace("  - kb-notebooks:\n", f"  - kb-notebooks:\n      executor: {executor}\n", 1))
+
+
+def _build(proj: Path) -> tuple[float, dict[str, Any]]:
+    report = proj / "build-report.json"
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "kb.cli", "build", "--report", str(report)],
+        cwd=proj,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark build failed:\n{proc.stderr}")
+    return seconds, json.loads(report.read_text(encoding="utf-8"))
+
+
+def _row(label: str, seconds: float, report: dict[str, Any]) -> str:
+    over = [n["overhead"] for n in report["executed"]]
+    extra = (
+        f"; overhead per notebook: median {statistics.median(over):.2f} s, max {max(over):.2f} s"
+        if over
+        else ""
+    )
+    return f"{label:<32} {seconds:6.2f} s  executed {len(over)}/{report['notebooks']} notebooks{extra}"
+
+
+def run(root: Path, keep: bool = False) -> int:
+    work = Path(tempfile.mkdtemp(prefix="kb-bench-"))
+    try:
+        proj = work / "project"
+        _copy_project(root, proj)
+        sources = sorted(pipeline.find_sources(proj / "docs"))
+        if not sources:
+            print("no notebooks under docs/: nothing to measure")
+            return 1
+        print(f"{len(sources)} notebooks; each build is a fresh `kb build` process (wall time)")
+        cold_s, cold = _build(proj)
+        print(_row("cold (empty notebook cache)", cold_s, cold))
+        warm_s, warm = _build(proj)
+        print(_row("warm (nothing changed)", warm_s, warm))
+        _edit_code(sources[0])
+        edit_s, edit = _build(proj)
+        print(_row("one notebook's code edited", edit_s, edit))
+        _edit_prose(sources[-1])
+        prose_s, prose = _build(proj)
+        print(_row("prose/translation edited", prose_s, prose))
+        shutil.rmtree(proj / ".cache" / "jupyter-cache")
+        _set_executor(proj, "kernel")
+        plain_s, plain = _build(proj)
+        print(_row("cold, plain Jupyter kernels", plain_s, plain))
+        print(f"warm/cold = {warm_s / cold_s:.0%} (target <= 25%)")
+        return 0
+    finally:
+        if keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
