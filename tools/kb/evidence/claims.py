@@ -294,20 +294,28 @@ class Evaluator:
                 raise ClaimError(
                     f"{where}: `[[claim:{claim_id}|{part}]]`: the claim is not a timing (no {part})."
                 )
-            return with_unit(fmt_number(value[part] * claim.scale, claim.digits), claim.unit_for(lang))
+            return with_unit(fmt_number(scaled(value[part], claim.scale), claim.digits), claim.unit_for(lang))
         return format_value(result, lang)
 
 
 def fmt_number(x: float | int, digits: int = 3) -> str:
+    """`digits` significant digits for fractions; whole numbers print whole (2048, 10, 120)."""
     if isinstance(x, bool):
         return str(x).lower()
-    if isinstance(x, int) or (isinstance(x, float) and x.is_integer() and abs(x) >= 10 ** (digits - 1)):
-        return f"{round(x)}"
-    if x == 0:
-        return "0"
+    if isinstance(x, int):
+        return str(x)
+    if x.is_integer():
+        return str(int(x))
+    if abs(x) >= 10 ** (digits - 1):
+        return str(round(x))
     mag = math.floor(math.log10(abs(x)))
     decimals = max(0, digits - 1 - mag)
     return f"{x:.{decimals}f}"
+
+
+def scaled(x: float | int, scale: float) -> float | int:
+    # Leave integers integral when there is nothing to scale (scale 1.0 would make them floats).
+    return x if scale == 1 else x * scale
 
 
 def with_unit(text: str, unit: str) -> str:
@@ -319,7 +327,7 @@ def format_value(result: ClaimResult, lang: str) -> str:
     value = result.value
     unit = claim.unit_for(lang)
     if is_stats(value):
-        f = {k: fmt_number(value[k] * claim.scale, claim.digits) for k in STATS}
+        f = {k: fmt_number(scaled(value[k], claim.scale), claim.digits) for k in STATS}
         runs = value.get("n")
         m = result.machine or {}
         load = (m.get("loadavg") or [None])[0]
@@ -348,7 +356,10 @@ def format_value(result: ClaimResult, lang: str) -> str:
         text = {True: ("是", "yes"), False: ("否", "no")}[value][lang == "en"]
         return text
     if isinstance(value, int | float):
-        return with_unit(fmt_number(value * claim.scale, claim.digits), unit)
+        return with_unit(fmt_number(scaled(value, claim.scale), claim.digits), unit)
+    if isinstance(value, list):
+        items = [f"`{v}`" if claim.code else str(v) for v in value]
+        return with_unit("; ".join(items), unit)
     text = f"`{value}`" if claim.code else str(value)
     return with_unit(text, unit)
 
