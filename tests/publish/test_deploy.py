@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -15,7 +16,15 @@ from typing import Any
 import pytest
 from kb.errors import KbError
 from kb.publish import deploy
-from kb.publish.deploy import BuildFailed, PublishGaveUp, PublishOptions, mkdocs_builder, publish, rollback
+from kb.publish.deploy import (
+    BuildFailed,
+    PublishGaveUp,
+    PublishOptions,
+    StalePublish,
+    mkdocs_builder,
+    publish,
+    rollback,
+)
 from kb.publish.gitops import Git, PushRejected
 from kb.publish.site import SiteRejected
 
@@ -290,6 +299,36 @@ def test_malformed_versions_json_is_a_clear_error(world: World) -> None:
     git(clone, "checkout", "--quiet", "main")
     with pytest.raises(KbError, match=r"gh-pages:versions\.json: not valid JSON"):
         publish(opts(clone, "2026.12"), mkdocs_builder(clone / "mkdocs.yml"))
+
+
+def test_stale_clone_cannot_move_a_version_back_in_time(world: World) -> None:
+    stale = world.clone("stale")  # at the first commit
+    newer = world.commit_pages(4, "newer content")
+    fresh = world.clone("fresh")
+    publish(opts(fresh, "2026.12"), mkdocs_builder(fresh / "mkdocs.yml"))
+    before = world.remote_sha()
+
+    # The stale clone has never seen the newer commit: committer dates decide.
+    env = {**os.environ, "GIT_COMMITTER_DATE": "2001-01-01T00:00:00Z"}
+    subprocess.run(
+        ["git", "-C", str(stale), "commit", "--quiet", "--allow-empty", "-m", "old local work"],
+        check=True,
+        env=env,
+    )
+    with pytest.raises(StalePublish, match="newer than this checkout"):
+        publish(opts(stale, "2026.12"), mkdocs_builder(stale / "mkdocs.yml"))
+    assert world.remote_sha() == before
+
+    # It knows the newer commit but has not moved to it: ancestry decides.
+    git(stale, "fetch", "--quiet", "origin")
+    git(stale, "reset", "--quiet", "--hard", f"{newer}~1")
+    with pytest.raises(StalePublish):
+        publish(opts(stale, "2026.12"), mkdocs_builder(stale / "mkdocs.yml"))
+    assert world.remote_sha() == before
+
+    # Republishing the same or a newer commit is fine.
+    republished = publish(opts(fresh, "2026.12"), mkdocs_builder(fresh / "mkdocs.yml"))
+    assert republished.published_commit == world.remote_sha() != before
 
 
 def test_shallow_clone_is_refused(world: World) -> None:

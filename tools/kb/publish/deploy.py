@@ -45,6 +45,10 @@ class BuildFailed(KbError):
     """The build did not produce a site; nothing was published."""
 
 
+class StalePublish(KbError):
+    """This version is already published from a newer commit; publishing would move it back in time."""
+
+
 class PublishGaveUp(KbError):
     """Every attempt lost the race to another publisher."""
 
@@ -166,6 +170,40 @@ def published_pages(git: Git, ref: str, alias: str) -> int | None:
     return count_pages(git.ls_tree(ref, target))
 
 
+def check_not_older(git: Git, ref: str, version: str, source_sha: str, committed_at: str) -> None:
+    """Refuse to replace a version built from a newer commit (a stale clone publishing late).
+
+    Ancestry decides when both commits are known locally and on one line of history; otherwise
+    committer dates do.
+    """
+    text = git.show(ref, f"{version}/{buildinfo.FILE_NAME}")
+    if text is None:
+        return
+    try:
+        theirs = json.loads(text)
+        their_sha, their_date = str(theirs["source_sha"]), str(theirs["committed_at"])
+    except (json.JSONDecodeError, KeyError, TypeError):
+        return  # not ours to judge: an old or hand-made deployment without provenance
+    if their_sha == source_sha:
+        return
+
+    def is_ancestor(a: str, b: str) -> bool:
+        return git.run("merge-base", "--is-ancestor", a, b, check=False).returncode == 0
+
+    if git.rev(their_sha) is not None and is_ancestor(source_sha, their_sha):
+        newer = True
+    elif git.rev(their_sha) is not None and is_ancestor(their_sha, source_sha):
+        newer = False
+    else:  # unknown here, or diverged history
+        newer = datetime.fromisoformat(their_date) > datetime.fromisoformat(committed_at)
+    if newer:
+        raise StalePublish(
+            f"{ref}:{version}/{buildinfo.FILE_NAME}: {version} is already published from {their_sha[:12]} "
+            f"({their_date}), newer than this checkout's {source_sha[:12]} ({committed_at}). Nothing was "
+            "published; pull main and publish again."
+        )
+
+
 # ----------------------------------------------------------------------------------- builders
 
 
@@ -271,6 +309,8 @@ def publish(
         cfg = _mike_cfg(site_dir, opts)
         for attempt in range(1, opts.attempts + 1):
             remote_sha = git.sync_branch(opts.remote, opts.branch)
+            if remote_sha:
+                check_not_older(git, ref, version, source_sha, committed_at)
             previous = published_pages(git, ref, opts.alias) if remote_sha else None
             validate_site(site_dir, previous, allow_shrink=opts.allow_shrink, min_ratio=opts.min_ratio)
             with contextlib.chdir(opts.repo):
@@ -389,6 +429,7 @@ __all__ = [
     "PublishOptions",
     "PublishResult",
     "RollbackResult",
+    "StalePublish",
     "check_engine",
     "kb_builder",
     "mkdocs_builder",
