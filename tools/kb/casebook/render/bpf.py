@@ -61,6 +61,9 @@ def comment_ratio(source: str) -> Ratio:
     kinds: dict[int, set[str]] = {}
     line = 1
     # get_tokens_unprocessed: get_tokens would strip leading newlines and shift every line number.
+    # Pygments' C lexer only ends a // comment at a newline: supply the file's final newline.
+    if not source.endswith("\n"):
+        source += "\n"
     for _pos, ttype, value in CLexer().get_tokens_unprocessed(source):
         for i, piece in enumerate(value.split("\n")):
             if i:
