@@ -29,10 +29,36 @@ from __future__ import annotations
 import heapq
 import random
 from collections import deque
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
+from heapq import heappush
 from typing import Any
 
 from gmpsim import workload as W
+from gmpsim.workload import (
+    COMPUTE,
+    ENDLOOP,
+    EXIT,
+    GC,
+    GOSCHED,
+    LOCK,
+    LOCKOS,
+    LOOP,
+    MARK,
+    NETWAIT,
+    PIPE_READ,
+    PIPE_WRITE,
+    RECV,
+    SEND,
+    SLEEP,
+    SPAWN,
+    STACK,
+    SYSCALL,
+    UNLOCK,
+    UNLOCKOS,
+    WG_ADD,
+    WG_DONE,
+    WG_WAIT,
+)
 
 # G status values, as in runtime2.go (Runtime: _Grunnable... runtime/runtime2.go:37-99).
 G_IDLE, G_RUNNABLE, G_RUNNING, G_SYSCALL, G_WAITING, G_DEAD, G_PREEMPTED = 0, 1, 2, 3, 4, 6, 9
@@ -119,9 +145,24 @@ class G:
 class P:
     """A processor (runtime2.go `type p`): a 256-slot local run queue plus runnext."""
 
-    __slots__ = ("busy_ns", "completed", "gfree", "id", "m", "runnext", "runq", "schedtick",
-                 "scanned_n", "scanned_size", "st_schedtick", "st_schedwhen", "st_syscalltick",
-                 "st_syscallwhen", "status", "syscalltick")
+    __slots__ = (
+        "busy_ns",
+        "completed",
+        "gfree",
+        "id",
+        "m",
+        "runnext",
+        "runq",
+        "scanned_n",
+        "scanned_size",
+        "schedtick",
+        "st_schedtick",
+        "st_schedwhen",
+        "st_syscalltick",
+        "st_syscallwhen",
+        "status",
+        "syscalltick",
+    )
 
     def __init__(self, pid: int) -> None:
         self.id = pid
@@ -242,7 +283,6 @@ class _Stats:
     gc_cycles: int = 0
     growths: int = 0
     shrinks: int = 0
-    lat_hist: dict[int, int] = field(default_factory=dict)
     lat_count: int = 0
     lat_sum: int = 0
 
@@ -267,6 +307,17 @@ class Sim:
             raise W.WorkloadError(f"costs: unknown cost name(s) {sorted(unknown)}; valid names: "
                                   f"{[f.name for f in fields(Costs)]}.")
         self.costs = Costs(**wl.costs)
+        c = self.costs
+        # Cost of each op code before its effect (-1: computed per op: compute, stack growth).
+        self.schedule_ns = c.schedule_ns
+        self.opcost = [0] * 32
+        self.opcost[COMPUTE] = self.opcost[STACK] = -1
+        self.opcost[SPAWN] = c.newproc_ns
+        self.opcost[SEND] = self.opcost[RECV] = c.chan_ns
+        self.opcost[EXIT] = c.goexit_ns
+        self.opcost[PIPE_WRITE] = c.syscall_ns
+        for code in (LOCK, UNLOCK, WG_ADD, WG_DONE, WG_WAIT):
+            self.opcost[code] = c.sync_ns
         self.gomaxprocs = wl.gomaxprocs
         self.rng = random.Random(wl.seed)
         self.now = 0
@@ -285,6 +336,7 @@ class Sim:
         self.sample_ns = sample_ns
         self.samples: list[tuple[int, int, tuple[int, ...]]] = []
         self.latencies: list[int] | None = [] if keep_latencies else None
+        self.lat_hist = [0] * 65  # by bit length of the latency in ns
         self.traces: list[str] = []
         self.marks: list[tuple[str, int, int, int]] = []
         # sched (runtime2.go `type schedt`)
@@ -361,7 +413,6 @@ class Sim:
         """Put gp on pp's local run queue; next_ puts it in runnext and kicks the old runnext to
         the tail. A full queue sends half of it plus gp to the global queue.
         Runtime: runqput, runtime/proc.go:7529."""
-        self.st.sched_events += 1
         gp.ready_at = self.now
         if next_:
             old = pp.runnext
@@ -381,7 +432,8 @@ class Sim:
         batch = [q.popleft() for _ in range(RUNQ_SIZE // 2)]
         batch.append(gp)
         self.runq.extend(batch)
-        self._log("runqputslow", gp, pp, pp.m)
+        if self.log is not None:
+            self._log("runqputslow", gp, pp, pp.m)
 
     def runqget(self, pp: P) -> tuple[G | None, bool]:
         """runnext first (inheriting the time slice), then the head of runq.
@@ -437,7 +489,7 @@ class Sim:
             return []
         return [q.popleft() for _ in range(n)]
 
-    def runqsteal(self, pp: P, p2: P, steal_runnext: bool, thief: M) -> G | None | bool:
+    def runqsteal(self, pp: P, p2: P, steal_runnext: bool, thief: M) -> G | bool | None:
         """Steal half of p2's queue into pp's; return one stolen G (False: must sleep first).
         Runtime: runqsteal, runtime/proc.go:7781."""
         got = self.runqgrab(p2, steal_runnext, thief)
@@ -450,8 +502,10 @@ class Sim:
         self.st.steals += 1
         self.st.stolen += len(got) + 1
         self.st.sched_events += 1
-        self._log("steal", gp, pp, thief)
-        self._instant("steal", pp, gp)
+        if self.log is not None:
+            self._log("steal", gp, pp, thief)
+        if self.instants is not None:
+            self._instant("steal", pp, gp)
         return gp
 
     # -- Ps and Ms -------------------------------------------------------------------------------
@@ -493,7 +547,8 @@ class Sim:
         self.st.sched_events += 1
         m.token += 1
         self.mput(m)
-        self._log("stopm", None, None, m)
+        if self.log is not None:
+            self._log("stopm", None, None, m)
 
     def startm(self, pp: P | None, spinning: bool) -> None:
         """Give pp (or an idle P) to an idle M, or create a new M (thread) for it.
@@ -513,12 +568,14 @@ class Sim:
         nmp.state = M_WAKING
         nmp.token += 1
         self._push(self.now + delay, EV_MSTART, nmp, nmp.token)
-        self._log("startm", None, pp, nmp)
+        if self.log is not None:
+            self._log("startm", None, pp, nmp)
 
     def newm(self) -> M:
         """A new M (OS thread). Runtime: newm, runtime/proc.go:2875."""
         m = self._newm_obj()
-        self._log("newm", None, None, m)
+        if self.log is not None:
+            self._log("newm", None, None, m)
         return m
 
     def wakep(self) -> None:
@@ -538,8 +595,10 @@ class Sim:
         (or nobody spinning/idle, or nobody left to poll the network), else idle it.
         Runtime: handoffp, runtime/proc.go:3146."""
         self.st.handoffs += 1
-        self._instant("handoffp", pp, None)
-        self._log("handoffp", None, pp, None)
+        if self.instants is not None:
+            self._instant("handoffp", pp, None)
+        if self.log is not None:
+            self._log("handoffp", None, pp, None)
         if pp.runq or pp.runnext is not None or self.runq:
             self.startm(pp, False)
             return
@@ -596,7 +655,12 @@ class Sim:
         netpoll, stealWork (when spinning is allowed); else release the P, re-check, block in
         netpoll or stop the M. Returns None when the M went idle (or waits).
         Runtime: findRunnable, runtime/proc.go:3404."""
-        for _ in range(10_000):
+        spins = 0
+        while True:
+            spins += 1
+            if spins > 10_000:
+                raise SimError(f"t={self.now}: findRunnable did not settle on M{m.id}; please report "
+                               "this workload.")
             pp = m.p
             assert pp is not None
             if self.gcwaiting:
@@ -631,7 +695,7 @@ class Sim:
                     m.token += 1
                     self._push(self.now + self.costs.steal_runnext_sleep_ns, EV_STEALRN, m, m.token)
                     return None
-                if got is not None:
+                if isinstance(got, G):
                     return got, False, False
                 if self.gcwaiting:
                     continue
@@ -676,16 +740,12 @@ class Sim:
                 return None
             self.stopm(m)
             return None
-        raise SimError(f"t={self.now}: findRunnable did not settle on M{m.id}; please report this workload.")
 
     def checkRunqsNoP(self) -> bool:
         """Does any non-idle P have local work? Runtime: checkRunqsNoP, runtime/proc.go:3917."""
-        for p2 in self.allp:
-            if p2.status != P_IDLE and (p2.runq or p2.runnext is not None):
-                return True
-        return False
+        return any(p2.status != P_IDLE and (p2.runq or p2.runnext is not None) for p2 in self.allp)
 
-    def stealWork(self, m: M) -> G | None | bool:
+    def stealWork(self, m: M) -> G | bool | None:
         """4 rounds over all Ps in random order (runtime randomOrder: random start, random
         coprime stride), stealing half of a non-idle victim's local queue; runnext only in the
         last round. Returns a G, None, or False when the thief must first sleep 3 us.
@@ -706,6 +766,8 @@ class Sim:
                     return None
                 if p2 is pp or p2.status == P_IDLE:
                     continue
+                if not p2.runq and (not last or p2.runnext is None):
+                    continue  # nothing to grab: what runqgrab would find, without the call
                 gp = self.runqsteal(pp, p2, last, m)  # type: ignore[arg-type]
                 if gp is not None:
                     return gp
@@ -736,15 +798,14 @@ class Sim:
         st = self.st
         st.lat_count += 1
         st.lat_sum += lat
-        b = lat.bit_length()
-        st.lat_hist[b] = st.lat_hist.get(b, 0) + 1
+        self.lat_hist[lat.bit_length()] += 1
         if self.latencies is not None:
             self.latencies.append(lat)
         gp.slice_start = self.now
         m.state = M_RUN
         if self.log is not None:
             self._log("execute", gp, pp, m)
-        self.run_g(m, self.now + self.costs.schedule_ns)
+        self.run_g(m, self.now + self.schedule_ns)
 
     def _stop_slice(self, m: M, gp: G) -> None:
         pp = m.p
@@ -768,32 +829,24 @@ class Sim:
         g = m.curg
         assert g is not None
         ops = g.ops
-        costs = self.costs
+        opcost = self.opcost
         while True:
             code, a, b = ops[g.pc]
             if not g.paid:
                 # The op's cost elapses first; its effect happens at the end of it.
-                if code == W.COMPUTE:
-                    cost = g.rem or a
-                    g.rem = cost
-                elif code == W.SPAWN:
-                    cost = costs.newproc_ns
-                elif code == W.SEND or code == W.RECV:
-                    cost = costs.chan_ns
-                elif code == W.STACK:
-                    cost = self.newstack(g, a)
-                elif code == W.EXIT:
-                    cost = costs.goexit_ns
-                elif code == W.PIPE_WRITE:
-                    cost = costs.syscall_ns
-                elif code in (W.LOCK, W.UNLOCK, W.WG_ADD, W.WG_DONE, W.WG_WAIT):
-                    cost = costs.sync_ns
-                else:
-                    cost = 0
+                cost = opcost[code]
+                if cost < 0:
+                    if code == COMPUTE:
+                        cost = g.rem or a
+                        g.rem = cost
+                    else:
+                        cost = self.newstack(g, a)
                 if cost:
                     g.paid = True
-                    g.burst_end = t + cost
-                    self._push(t + cost, EV_RUN, m, m.token)
+                    end = t + cost
+                    g.burst_end = end
+                    self.seq += 1
+                    heappush(self.heap, (end, self.seq, EV_RUN, m, m.token))
                     return
             if t > self.now:
                 # The effect happens at t: wait for it (never move the clock past queued events).
@@ -801,34 +854,46 @@ class Sim:
                 return
             g.paid = False
             # The op's effect.
-            if code == W.COMPUTE:
+            if code == COMPUTE:
                 g.rem = 0
                 g.pc += 1
-            elif code == W.SPAWN:
+            elif code == NETWAIT:
+                g.pc += 1
+                self.netwaiters += 1
+                self._push(t + a, EV_NETREADY, g)
+                self.gopark(m, g, "IO wait")
+                return
+            elif code == SLEEP:
+                g.pc += 1
+                g.timer_p = m.p
+                self._push(t + a, EV_TIMER, g)
+                self.gopark(m, g, "sleep")
+                return
+            elif code == SPAWN:
                 self.newproc(m, a)
                 if b > 1:
                     g.spawnleft = (g.spawnleft or b) - 1
                     if g.spawnleft:
                         continue
                 g.pc += 1
-            elif code == W.LOOP:
+            elif code == LOOP:
                 if a == 0:
                     g.pc += b + 1
                 else:
                     g.loops = a
                     g.pc += 1
-            elif code == W.ENDLOOP:
+            elif code == ENDLOOP:
                 g.loops -= 1
                 g.pc = g.pc - a + 1 if g.loops > 0 else g.pc + 1
-            elif code == W.SEND:
+            elif code == SEND:
                 g.pc += 1
                 if self.chansend(m, g, self.chans[a]):
                     return
-            elif code == W.RECV:
+            elif code == RECV:
                 g.pc += 1
                 if self.chanrecv(m, g, self.chans[a]):
                     return
-            elif code == W.LOCK:
+            elif code == LOCK:
                 g.pc += 1
                 mu = self.mutexes[a]
                 if mu[0]:
@@ -836,7 +901,7 @@ class Sim:
                     self.gopark(m, g, "sync.Mutex.Lock")
                     return
                 mu[0] = True
-            elif code == W.UNLOCK:
+            elif code == UNLOCK:
                 g.pc += 1
                 mu = self.mutexes[a]
                 if not mu[0]:
@@ -846,10 +911,10 @@ class Sim:
                     self.goready(m, mu[1].popleft())  # direct hand-off, lock stays held
                 else:
                     mu[0] = False
-            elif code == W.WG_ADD:
+            elif code == WG_ADD:
                 g.pc += 1
                 self.wgs[a][0] += b
-            elif code == W.WG_DONE:
+            elif code == WG_DONE:
                 g.pc += 1
                 wg = self.wgs[a]
                 wg[0] -= 1
@@ -859,14 +924,14 @@ class Sim:
                 if wg[0] == 0:
                     while wg[1]:
                         self.goready(m, wg[1].popleft())
-            elif code == W.WG_WAIT:
+            elif code == WG_WAIT:
                 g.pc += 1
                 wg = self.wgs[a]
                 if wg[0] > 0:
                     wg[1].append(g)
                     self.gopark(m, g, "sync.WaitGroup.Wait")
                     return
-            elif code == W.SYSCALL:
+            elif code == SYSCALL:
                 g.pc += 1
                 self.st.syscalls += 1
                 if b:
@@ -875,59 +940,47 @@ class Sim:
                     self.entersyscall(m, g)
                 self._push(t + a, EV_SYSCALL_DONE, m, m.token)
                 return
-            elif code == W.PIPE_READ:
+            elif code == PIPE_READ:
                 g.pc += 1
                 self.st.syscalls += 1
                 pipe = self.pipes[a]
                 self.entersyscall(m, g)
                 if pipe[0] > 0:
                     pipe[0] -= 1
-                    self._push(t + costs.syscall_ns, EV_SYSCALL_DONE, m, m.token)
+                    self._push(t + self.costs.syscall_ns, EV_SYSCALL_DONE, m, m.token)
                 else:
                     pipe[1].append((m, m.token))
                 return
-            elif code == W.PIPE_WRITE:
+            elif code == PIPE_WRITE:
                 g.pc += 1
                 pipe = self.pipes[a]
                 if pipe[1]:
                     rm, rtok = pipe[1].popleft()
-                    self._push(t + costs.io_wake_ns, EV_SYSCALL_DONE, rm, rtok)
+                    self._push(t + self.costs.io_wake_ns, EV_SYSCALL_DONE, rm, rtok)
                 else:
                     pipe[0] += 1
-            elif code == W.NETWAIT:
-                g.pc += 1
-                self.netwaiters += 1
-                self._push(t + a, EV_NETREADY, g)
-                self.gopark(m, g, "IO wait")
-                return
-            elif code == W.SLEEP:
-                g.pc += 1
-                g.timer_p = m.p
-                self._push(t + a, EV_TIMER, g)
-                self.gopark(m, g, "sleep")
-                return
-            elif code == W.LOCKOS:
+            elif code == LOCKOS:
                 g.pc += 1
                 g.lockedm = m
                 m.lockedg = g
-            elif code == W.UNLOCKOS:
+            elif code == UNLOCKOS:
                 g.pc += 1
                 g.lockedm = None
                 m.lockedg = None
-            elif code == W.STACK:
+            elif code == STACK:
                 g.pc += 1
-            elif code == W.MARK:
+            elif code == MARK:
                 g.pc += 1
                 self.marks.append((a, g.goid, t, len(self.allm)))
-            elif code == W.GOSCHED:
+            elif code == GOSCHED:
                 g.pc += 1
                 self.goschedImpl(m, g, False)
                 return
-            elif code == W.GC:
+            elif code == GC:
                 g.pc += 1
                 self.stopTheWorld(m, g)
                 return
-            elif code == W.EXIT:
+            elif code == EXIT:
                 self.goexit0(m, g)
                 return
             if g.preempt:
@@ -942,7 +995,8 @@ class Sim:
         assert pp is not None
         newg = self.newproc1(fname, pp)
         self.runqput(pp, newg, True)
-        self._log("newproc", newg, pp, m)
+        if self.log is not None:
+            self._log("newproc", newg, pp, m)
         self.wakep()
 
     def newproc1(self, fname: str, pp: P) -> G:
@@ -1010,7 +1064,8 @@ class Sim:
         self.st.sched_events += 1
         self.live -= 1
         pp.completed += 1
-        self._log("goexit", g, pp, m)
+        if self.log is not None:
+            self._log("goexit", g, pp, m)
         if g is self.main_g:
             # main returned: the program exits, whatever the other goroutines do.
             self.finished = True
@@ -1030,19 +1085,28 @@ class Sim:
         self.st.sched_events += 1
         g.status = G_WAITING
         g.waitreason = reason
-        self.dropg(m)
-        self._log("gopark", g, m.p, m)
+        pp = m.p
+        if pp is not None:
+            pp.busy_ns += self.now - g.slice_start
+            if self.slices is not None:
+                self.slices.append((pp.id, g.goid, g.slice_start, self.now, g.func))
+        g.m = None
+        m.curg = None
+        if self.log is not None:
+            self._log("gopark", g, m.p, m)
         self.schedule(m)
 
     def goready(self, m: M, g: G) -> None:
         """Make a waiting G runnable in the waker's runnext and wakep.
         Runtime: goready, runtime/proc.go:493 (ready, runtime/proc.go:1133)."""
+        self.st.sched_events += 1
         g.status = G_RUNNABLE
         g.waitreason = ""
         pp = m.p
         assert pp is not None
         self.runqput(pp, g, True)
-        self._log("goready", g, pp, m)
+        if self.log is not None:
+            self._log("goready", g, pp, m)
         self.wakep()
 
     def chansend(self, m: M, g: G, c: Chan) -> bool:
@@ -1090,8 +1154,10 @@ class Sim:
     def gopreempt_m(self, m: M, g: G) -> None:
         """Runtime: gopreempt_m, runtime/proc.go:4376."""
         self.st.preemptions += 1
-        self._log("preempted", g, m.p, m)
-        self._instant("preempt", m.p, g)
+        if self.log is not None:
+            self._log("preempted", g, m.p, m)
+        if self.instants is not None:
+            self._instant("preempt", m.p, g)
         self.goschedImpl(m, g, True)
 
     def preemptone(self, pp: P) -> bool:
@@ -1107,7 +1173,7 @@ class Sim:
             return False
         gp.preempt = True
         self.st.preempt_requests += 1
-        if mp.state == M_RUN and gp.paid and gp.ops[gp.pc][0] == W.COMPUTE:
+        if mp.state == M_RUN and gp.paid and gp.ops[gp.pc][0] == COMPUTE:
             if gp.ops[gp.pc][2]:
                 self._push(self.now, EV_PREEMPT, mp, mp.token)  # next call's prologue
             elif self.asyncpreempt:
@@ -1118,7 +1184,7 @@ class Sim:
         g = m.curg
         if m.state != M_RUN or g is None or not g.preempt or not g.paid:
             return
-        if g.ops[g.pc][0] != W.COMPUTE:
+        if g.ops[g.pc][0] != COMPUTE:
             return
         # Interrupt the burst: keep what is left of it for later.
         g.rem = max(0, g.burst_end - self.now)
@@ -1142,7 +1208,8 @@ class Sim:
             raise SimError(f"G{g.goid} ({g.func}): runtime: goroutine stack exceeds 1000000000-byte limit")
         g.stack_size = size
         self.st.growths += 1
-        self._log("newstack", g, None, g.m)
+        if self.log is not None:
+            self._log("newstack", g, None, g.m)
         return self.costs.stack_copy_base_ns + old_used * self.costs.stack_copy_ns_per_kib // 1024
 
     def shrinkstack(self, g: G) -> None:
@@ -1182,7 +1249,8 @@ class Sim:
         m.state = M_SYSCALL
         m.oldp = pp
         m.syscall_start = self.now
-        self._log("entersyscall", g, pp, m)
+        if self.log is not None:
+            self._log("entersyscall", g, pp, m)
         if self.sysmonwait:
             self._wake_sysmon()  # entersyscallWakeSysmon
 
@@ -1197,7 +1265,8 @@ class Sim:
         m.state = M_SYSCALL
         m.oldp = None
         m.syscall_start = self.now
-        self._log("entersyscallblock", g, pp, m)
+        if self.log is not None:
+            self._log("entersyscallblock", g, pp, m)
         self.handoffp(pp)
 
     def exitsyscall(self, m: M) -> None:
@@ -1210,7 +1279,8 @@ class Sim:
         g.status = G_RUNNING
         m.oldp = None
         pp = m.p
-        self._log("exitsyscall", g, pp, m)
+        if self.log is not None:
+            self._log("exitsyscall", g, pp, m)
         if pp is None:
             pp = self.exitsyscallTryGetP()
             if pp is None:
@@ -1253,7 +1323,8 @@ class Sim:
         pp = self.releasep(m)
         m.state = M_LOCKWAIT
         m.token += 1
-        self._log("stoplockedm", m.lockedg, pp, m)
+        if self.log is not None:
+            self._log("stoplockedm", m.lockedg, pp, m)
         self.handoffp(pp)
 
     def startlockedm(self, m: M, gp: G) -> None:
@@ -1266,7 +1337,8 @@ class Sim:
         lm.state = M_WAKING
         lm.token += 1
         self._push(self.now + self.costs.wake_ns, EV_MSTART, lm, lm.token)
-        self._log("startlockedm", gp, pp, lm)
+        if self.log is not None:
+            self._log("startlockedm", gp, pp, lm)
         if m.spinning:
             m.spinning = False
             self.nmspinning -= 1
@@ -1281,6 +1353,7 @@ class Sim:
         while rd and len(out) < NETPOLL_BATCH:
             out.append(rd.popleft())
         self.netwaiters -= len(out)
+        self.st.sched_events += len(out)
         for g in out:
             g.status = G_RUNNABLE
             g.waitreason = ""
@@ -1293,7 +1366,6 @@ class Sim:
         this P's local queue. Runtime: injectglist, runtime/proc.go:4060."""
         if not gs:
             return
-        self.st.sched_events += 1
         for g in gs:
             g.status = G_RUNNABLE
             g.ready_at = self.now
@@ -1347,6 +1419,7 @@ class Sim:
             self._push(self.now + self.costs.io_wake_ns, EV_NETPOLL_WAKE, m, m.token)
 
     def _timer_fire(self, g: G) -> None:
+        self.st.sched_events += 1
         pp = g.timer_p
         g.status = G_RUNNABLE
         g.waitreason = ""
@@ -1439,8 +1512,10 @@ class Sim:
                 continue
             # takeP
             self.releasep(m)
+            self.st.sched_events += 1
             n += 1
-            self._log("retake", m.curg, pp, m)
+            if self.log is not None:
+                self._log("retake", m.curg, pp, m)
             self.handoffp(pp)
         return n
 
@@ -1450,7 +1525,8 @@ class Sim:
         then the STW work. Runtime: stopTheWorld, runtime/proc.go:1545
         (stopTheWorldWithSema, runtime/proc.go:1641)."""
         self.st.sched_events += 1
-        self._log("stopTheWorld", g, m.p, m)
+        if self.log is not None:
+            self._log("stopTheWorld", g, m.p, m)
         self.gcwaiting = True
         self.stopwait = self.gomaxprocs
         me = m.p
@@ -1527,7 +1603,8 @@ class Sim:
                 self.startm(pp, False)
             else:
                 self.pidleput(pp)
-        self._log("startTheWorld", m.curg, me, m)
+        if self.log is not None:
+            self._log("startTheWorld", m.curg, me, m)
         self.wakep()
         g = m.curg
         assert g is not None
@@ -1590,9 +1667,8 @@ class Sim:
             elif kind == EV_NETPOLL_WAKE:
                 if obj.token == token and obj.state == M_NETPOLL:
                     self._netpoll_wake(obj)
-            elif kind == EV_STW_DONE:
-                if obj.token == token:
-                    self._stw_done(obj)
+            elif kind == EV_STW_DONE and obj.token == token:
+                self._stw_done(obj)
         self.events = events
         if not heap and not self.finished:
             self._deadlock()
@@ -1633,8 +1709,10 @@ class Sim:
                 self.st.steals += 1
                 self.st.stolen += 1
                 self.st.sched_events += 1
-                self._log("steal-runnext", g, m.p, m)
-                self._instant("steal", m.p, g)
+                if self.log is not None:
+                    self._log("steal-runnext", g, m.p, m)
+                if self.instants is not None:
+                    self._instant("steal", m.p, g)
                 if m.spinning:
                     self.resetspinning(m)
                 if g.lockedm is not None and g.lockedm is not m:
@@ -1658,7 +1736,7 @@ class Sim:
             threads_created=st.threads, steals=st.steals, stolen_gs=st.stolen, handoffs=st.handoffs,
             preemptions=st.preemptions, preempt_requests=st.preempt_requests, syscalls=st.syscalls,
             gc_cycles=st.gc_cycles, stack_growths=st.growths, stack_shrinks=st.shrinks,
-            starting_stack_size=self.starting_stack_size, latency_hist=dict(st.lat_hist),
+            starting_stack_size=self.starting_stack_size, latency_hist={b: c for b, c in enumerate(self.lat_hist) if c},
             latency_count=st.lat_count, latency_sum=st.lat_sum, latencies=self.latencies,
             per_p_completed=[p.completed for p in self.allp], per_p_busy_ns=[p.busy_ns for p in self.allp],
             samples=self.samples, schedtrace=self.traces, marks=self.marks, log=self.log,

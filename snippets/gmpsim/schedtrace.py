@@ -114,8 +114,9 @@ def parse(lines: Iterable[str]) -> list[Snapshot]:
             m = _SCHED.match(line)
             if not m:
                 raise SchedtraceParseError(f"line {no}: not a schedtrace SCHED line: {line[:200]!r}")
-            nums = [int(x) for x in m.groups()[:8]]
-            cur = Snapshot(*nums)
+            n = [int(x) for x in m.groups()[:8]]
+            cur = Snapshot(ms=n[0], gomaxprocs=n[1], idleprocs=n[2], threads=n[3], spinningthreads=n[4],
+                           needspinning=n[5], idlethreads=n[6], runqueue=n[7])
             rest = m.group(9)
             d = _DETAIL.match(rest)
             s = _SIMPLE.match(rest)
