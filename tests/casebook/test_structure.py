@@ -202,3 +202,13 @@ def test_cli_check_exit_codes(case_dir: Path, capsys: pytest.CaptureFixture[str]
     assert args.handler(args) == 1  # syn-drop-lab is still broken; fresh-case is fine
     out = capsys.readouterr().out
     assert "fresh-case: ok" in out
+
+
+def test_related_case_must_exist(case_dir: Path) -> None:
+    _edit(
+        case_dir,
+        '  - {url: "https://example.org/postmortem"',
+        '  - {case: no-such-case}\n  - {url: "https://example.org/postmortem"',
+    )
+    [msg] = _problems(case_dir)
+    assert "related[0].case" in msg and "'no-such-case' is not a case" in msg

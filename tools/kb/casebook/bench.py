@@ -27,7 +27,8 @@ def measure(casebooks: Path, root: Path, warm_runs: int = 3) -> dict[str, dict[s
             build_cases(casebooks, pages, cache, root, w)
             warm.append(w)
     return {
-        cid: {"cold_s": cold.seconds[cid], "warm_s": min(w.seconds[cid] for w in warm)} for cid in cold.seconds
+        cid: {"cold_s": cold.seconds[cid], "warm_s": min(w.seconds[cid] for w in warm)}
+        for cid in cold.seconds
     }
 
 

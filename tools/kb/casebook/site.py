@@ -76,8 +76,9 @@ def build_cases(
         loaded = load_case(casebooks / cid, display_root=root)
         results = render_case(loaded, cache, pages_dir / cid / "assets")
         mark = GENERATED_MARK.format(id=cid)
-        write_if_changed(pages_dir / f"{cid}.md", f"{mark}\n\n{case_page(loaded, results, 'zh')}")
-        write_if_changed(pages_dir / f"{cid}.en.md", f"{mark}\n\n{case_page(loaded, results, 'en')}")
+        # The mark goes last: MkDocs takes the nav title from an H1 only when it opens the page.
+        write_if_changed(pages_dir / f"{cid}.md", f"{case_page(loaded, results, 'zh')}\n{mark}\n")
+        write_if_changed(pages_dir / f"{cid}.en.md", f"{case_page(loaded, results, 'en')}\n{mark}\n")
         cases.append(loaded.case)
         if stats is not None:
             stats.seconds[cid] = time.perf_counter() - start
@@ -93,7 +94,7 @@ def _remove_stale(pages_dir: Path, ids: set[str]) -> None:
         cid = md.name.removesuffix(".en.md").removesuffix(".md")
         if cid in ids or cid == "index":
             continue
-        head = md.read_text(encoding="utf-8", errors="replace")[:300]
-        if head.startswith(GENERATED_MARK.format(id=cid)):
+        tail = md.read_text(encoding="utf-8", errors="replace")[-300:]
+        if tail.rstrip().endswith(GENERATED_MARK.format(id=cid)):
             md.unlink()
             shutil.rmtree(pages_dir / cid, ignore_errors=True)

@@ -28,6 +28,7 @@ L: dict[str, dict[Lang, str]] = {
     k: {"zh": zh, "en": en}
     for k, zh, en in (
         ("severity", "严重级别", "Severity"),
+        ("field", "项目", "Field"),
         ("status", "状态", "Status"),
         ("draft", "草稿：内容尚未审核。", "Draft: not yet reviewed."),
         ("provenance", "来源", "Provenance"),
@@ -191,7 +192,7 @@ def case_page(loaded: LoadedCase, results: dict[str, dict[str, Any]], lang: Lang
     out.append("")
     if c.status == "draft":
         out += ['!!! warning ""', f"    {lab['draft'][lang]}", ""]
-    out += ["| | |", "|---|---|"]
+    out += [f"| {lab['field'][lang]} | {lab['value'][lang]} |", "|---|---|"]
     out.append(f"| {lab['owner'][lang]} | {inline(c.owner)} |")
     if c.responders:
         out.append(f"| {lab['responders'][lang]} | {inline(', '.join(c.responders))} |")
@@ -211,7 +212,11 @@ def case_page(loaded: LoadedCase, results: dict[str, dict[str, Any]], lang: Lang
     d = c.detection
     ttd = d.detected_at - c.impact.started_at
     out += [f"## {lab['detection'][lang]}", ""]
-    out += ["| | |", "|---|---|", f"| {lab['detected_by'][lang]} | {d.by} |"]
+    out += [
+        f"| {lab['field'][lang]} | {lab['value'][lang]} |",
+        "|---|---|",
+        f"| {lab['detected_by'][lang]} | {d.by} |",
+    ]
     out += [f"| {lab['detected_at'][lang]} | {_utc(d.detected_at)} |"]
     out += [f"| {lab['ttd'][lang]} | {int(ttd.total_seconds() // 60)} min |", ""]
     out += [

@@ -233,6 +233,19 @@ def check_case(folder: Path, *, display_root: Path | None = None) -> tuple[Loade
     for loc, msg in semantic_problems(case):
         problems.append(Problem(shown_yaml, _locate(root, loc), format_path(loc), msg))
 
+    for i, rel in enumerate(case.related):
+        if rel.case is not None and not (folder.parent / rel.case / CASE_FILE).is_file():
+            loc = ("related", i, "case")
+            problems.append(
+                Problem(
+                    shown_yaml,
+                    _locate(root, loc),
+                    format_path(loc),
+                    f"{rel.case!r} is not a case in {folder.parent}: name an existing case id, or link the "
+                    "incident with `url` + `title`",
+                )
+            )
+
     loaded = LoadedCase(case, folder)
     for loc, ref in file_refs(case):
         resolved, problem, _ = check_file(folder, ref)
