@@ -39,12 +39,25 @@ def _check(args: argparse.Namespace) -> int:
         if args.fix_hashes:
             for line in fix_hashes(folder):
                 print(f"{cid}: updated sha256 of {line}")
-        _, problems = check_case(folder, display_root=Path.cwd())
-        if problems:
+        loaded, problems = check_case(folder, display_root=Path.cwd())
+        if problems or loaded is None:
             failed += 1
             print(str(CaseError(problems)).replace("in a case", f"in case {cid}"))
-        else:
-            print(f"{cid}: ok")
+            continue
+        if args.render:
+            # The same renderers and cache as the site build: compile/verify/test-run BPF, tshark, stats.
+            import tempfile
+
+            from kb.casebook.render.artifacts import render_case
+
+            with tempfile.TemporaryDirectory(prefix="kb-case-check-") as tmp:
+                try:
+                    render_case(loaded, Path(".cache/casebook"), Path(tmp))
+                except KbError as exc:
+                    failed += 1
+                    print(f"{cid}: {exc}")
+                    continue
+        print(f"{cid}: ok" + (" (artifacts rendered)" if args.render else ""))
     return 1 if failed else 0
 
 
@@ -68,6 +81,11 @@ def register(commands: Any, bench: Any) -> None:
         "--fix-hashes",
         action="store_true",
         help="first write the actual sha256 of every named file into case.yaml (review the diff!)",
+    )
+    c.add_argument(
+        "--render",
+        action="store_true",
+        help="also render every artifact as the build does (clang, verifier, test runs, tshark, statistics)",
     )
     c.set_defaults(handler=_check)
 
