@@ -66,7 +66,7 @@ cat > "$work/agent_v2.sh" <<AGENT
 bpftool prog load "$work/offcpu_v2.o" "$pin"
 ip netns exec $ns python3 "$lab/http_serve.py" 9435 127.0.0.1 &
 srv=\$!
-sleep 7
+sleep 13
 kill \$srv
 rm -f "$pin"
 AGENT
@@ -89,12 +89,12 @@ pids=()
 editcap -F pcap "$work/scrape.pcapng" "$here/scrape.pcap"
 
 # 3b. before: perf on the crash-looping agent, scraper polling at the same time
-scrape 200 1 0.02 "$here/scrape_before.csv" &
+scrape 400 1 0.02 "$here/scrape_before.csv" &
 pids+=($!)
 perf record -q -e cpu-clock -F 999 -g -o "$work/before.data" -- "$work/agent_v1.sh" >/dev/null 2>&1
 wait "${pids[0]}"; pids=()
 # 3c. after: the fixed agent loads once and serves
-( sleep 0.5; scrape 200 1 0.02 "$here/scrape_after.csv" ) &
+( sleep 2; scrape 400 1 0.02 "$here/scrape_after.csv" ) &
 pids+=($!)
 perf record -q -e cpu-clock -F 999 -g -o "$work/after.data" -- "$work/agent_v2.sh" >/dev/null 2>&1
 wait "${pids[0]}"; pids=()

@@ -10,7 +10,7 @@ need=(
   "cmd:dot graphviz" "cmd:chromium chromium" "file:/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc fonts-noto-cjk"
   "cmd:node nodejs" "cmd:npm npm" "cmd:git git" "cmd:make make" "cmd:clang clang" "cmd:llvm-objdump llvm"
   "file:/usr/include/bpf/bpf_helpers.h libbpf-dev" "cmd:bpftool bpftool" "cmd:tshark tshark"
-  "cmd:perf linux-perf" "file:/usr/include/gelf.h libelf-dev" "cmd:ip iproute2" "venv:python3 python3-venv"
+  "cmd:perf linux-perf" "file:/usr/include/gelf.h libelf-dev" "cmd:ip iproute2" "cmd:nft nftables" "venv:python3 python3-venv"
 )
 missing=()
 for item in "${need[@]}"; do
