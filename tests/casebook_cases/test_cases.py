@@ -159,7 +159,11 @@ ip 77 [000] 100.002001:    1001001 cpu-clock:
 
 def test_collapse_perf_folds_root_first_and_counts() -> None:
     proc = subprocess.run(
-        [sys.executable, str(LAB / "collapse_perf.py")], input=PERF_SCRIPT, capture_output=True, text=True, check=True
+        [sys.executable, str(LAB / "collapse_perf.py")],
+        input=PERF_SCRIPT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert proc.stdout.splitlines() == [
         "ip;do_syscall_64 1",
