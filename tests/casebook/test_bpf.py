@@ -144,3 +144,20 @@ def test_cache_is_reused_and_keyed_by_content(case_dir: Path, tmp_path: Path) ->
     after = sorted(p.name for p in cache.iterdir() if not p.name.startswith((".", "vmlinux")))
     assert len(after) == len(entries) + 1  # only the flame artifact was re-rendered
     shutil.rmtree(cache)
+
+
+def test_impact_metric_checked_against_raw_samples(case_dir: Path, tmp_path: Path) -> None:
+    from kb.casebook.render.artifacts import check_impact
+
+    loaded = load_case(case_dir)
+    results = render_case(loaded, tmp_path / "cache", tmp_path / "assets")
+    assert check_impact(loaded, results) == [True, True]
+    text = (case_dir / "case.yaml").read_text()
+    (case_dir / "case.yaml").write_text(text.replace("value: 1.7,", "value: 1.9,"))
+    loaded = load_case(case_dir)
+    with pytest.raises(
+        KbError,
+        match=r"impact\.metrics\[0\]\.value: 1\.9 % but the raw samples of 'slo' give "
+        r"error_rate_before = 1\.667 %: write 1\.7",
+    ):
+        check_impact(loaded, render_case(loaded, tmp_path / "cache", tmp_path / "assets"))

@@ -131,7 +131,7 @@ def test_changed_artifact_reported_then_fixed_on_request(case_dir: Path) -> None
 
 def test_duplicate_artifact_ids_and_unknown_evidence(case_dir: Path) -> None:
     _edit(case_dir, "  - id: cpu\n", "  - id: capture\n")
-    _edit(case_dir, "evidence: slo}", "evidence: nope}")
+    _edit(case_dir, "evidence: slo, measure: error_rate_before}", "evidence: nope}")
     msgs = _problems(case_dir)
     assert any("artifacts[2].id" in m and "used twice" in m for m in msgs)
     assert any("impact.metrics[0].evidence" in m and "'nope'" in m for m in msgs)
@@ -212,3 +212,14 @@ def test_related_case_must_exist(case_dir: Path) -> None:
     )
     [msg] = _problems(case_dir)
     assert "related[0].case" in msg and "'no-such-case' is not a case" in msg
+
+
+def test_measure_needs_slo_evidence_and_unit(case_dir: Path) -> None:
+    _edit(
+        case_dir, "evidence: slo, measure: error_rate_before}", "evidence: cpu, measure: error_rate_before}"
+    )
+    msgs = _problems(case_dir)
+    assert any("impact.metrics[0].measure" in m and "'cpu' is a flame" in m for m in msgs), msgs
+    _edit(case_dir, 'unit: "%", evidence: cpu', "unit: ms, evidence: cpu")
+    msgs = _problems(case_dir)
+    assert any("impact.metrics[0]" in m and "must be %" in m for m in msgs), msgs

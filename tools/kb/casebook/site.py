@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kb.casebook.render.artifacts import render_case
+from kb.casebook.render.artifacts import check_impact, render_case
 from kb.casebook.render.page import case_page
 from kb.casebook.structure.check import load_case
 from kb.casebook.structure.models import Case
@@ -75,6 +75,7 @@ def build_cases(
         start = time.perf_counter()
         loaded = load_case(casebooks / cid, display_root=root)
         results = render_case(loaded, cache, pages_dir / cid / "assets")
+        check_impact(loaded, results)
         mark = GENERATED_MARK.format(id=cid)
         # The mark goes last: MkDocs takes the nav title from an H1 only when it opens the page.
         write_if_changed(pages_dir / f"{cid}.md", f"{case_page(loaded, results, 'zh')}\n{mark}\n")

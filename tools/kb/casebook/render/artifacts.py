@@ -193,3 +193,42 @@ def render_bpf(loaded: LoadedCase, art: BpfArtifact, out: Path, cache_root: Path
             if pin is not None:
                 shutil.rmtree(pin, ignore_errors=True)
     return data
+
+
+def measured(data: dict[str, Any], measure: str) -> float:
+    """The figure `measure` names, from an slo artifact's rendered data, in the unit MEASURE_UNITS says."""
+    side = measure.rsplit("_", 1)[1]
+    if measure.startswith("p99_"):
+        return float(data["change"]["estimate"] if side == "change" else data["p99"][side]["estimate"])
+    if measure.startswith("error_rate_"):
+        e = data["errors"]
+        return 100 * float(e["change"]["estimate"] if side == "change" else e[side]["rate"])
+    e = data["errors"][side]
+    return float(e["requests"] if measure.startswith("requests_") else e["errors"])
+
+
+def check_impact(loaded: LoadedCase, results: dict[str, dict[str, Any]]) -> list[bool]:
+    """Recompute every impact metric that names a `measure`; KbError if a typed value disagrees.
+
+    Tolerance: half a unit of the value's last decimal as written (36.0 -> +-0.05), so the page never
+    shows a figure the raw samples do not give. Returns, per metric, whether it was checked.
+    """
+    from decimal import Decimal
+
+    checked: list[bool] = []
+    for i, m in enumerate(loaded.case.impact.metrics):
+        if m.measure is None or m.evidence is None:
+            checked.append(False)
+            continue
+        actual = measured(results[m.evidence], m.measure)
+        exponent = Decimal(repr(m.value)).as_tuple().exponent
+        decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+        tolerance = 0.5 * 10**-decimals
+        if abs(actual - m.value) > tolerance + 1e-12:
+            raise KbError(
+                f"casebooks/{loaded.case.id}/case.yaml: impact.metrics[{i}].value: {m.value:g} {m.unit} but the raw "
+                f"samples of {m.evidence!r} give {m.measure} = {actual:.{decimals + 2}f} {m.unit}: write "
+                f"{round(actual, decimals):.{decimals}f} (or fix the samples)"
+            )
+        checked.append(True)
+    return checked

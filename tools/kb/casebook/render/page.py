@@ -43,6 +43,7 @@ L: dict[str, dict[Lang, str]] = {
         ("value", "数值", "Value"),
         ("evidence", "证据", "Evidence"),
         ("stated", "记录于 case.yaml", "as recorded in case.yaml"),
+        ("checked", "构建时由原始样本复核", "checked against the raw samples at build"),
         ("detection", "发现", "Detection"),
         ("detected_by", "发现方式", "Detected by"),
         ("detected_at", "发现时间（UTC）", "Detected at (UTC)"),
@@ -207,6 +208,8 @@ def case_page(loaded: LoadedCase, results: dict[str, dict[str, Any]], lang: Lang
         ]
         for m in c.impact.metrics:
             ev = f"[{inline(m.evidence)}](#artifact-{m.evidence})" if m.evidence else lab["stated"][lang]
+            if m.measure:
+                ev += f" ✓ {lab['checked'][lang]} (`{m.measure}`)"
             out.append(f"| {inline(t(m.name, lang))} | {m.value:g} {inline(m.unit)} | {ev} |")
         out.append("")
     d = c.detection

@@ -224,12 +224,48 @@ ARTIFACT_KINDS: tuple[str, ...] = ("pcap", "bpf", "flame", "slo", "output")
 REQUIRED_FOR_PUBLISHED: tuple[str, ...] = ("pcap", "bpf", "flame", "slo")
 
 
+# Figures an SLO artifact computes from raw samples; an impact metric naming one is checked at build.
+Measure = Literal[
+    "p99_before",
+    "p99_after",
+    "p99_change",
+    "error_rate_before",
+    "error_rate_after",
+    "error_rate_change",
+    "requests_before",
+    "requests_after",
+    "errors_before",
+    "errors_after",
+]
+MEASURE_UNITS: dict[str, tuple[str, ...]] = {
+    "p99_before": ("ms",),
+    "p99_after": ("ms",),
+    "p99_change": ("ms",),
+    "error_rate_before": ("%",),
+    "error_rate_after": ("%",),
+    "error_rate_change": ("pp",),
+}
+
+
 class ImpactMetric(Strict):
     name: Text
     value: float
     unit: NonEmpty
-    # The artifact this figure is computed from, if any (the SLO artifact recomputes it at build).
+    # The artifact this figure comes from, if any.
     evidence: Slug | None = None
+    # With an slo artifact as evidence: which computed figure `value` states; the build recomputes it
+    # from the raw samples and fails if `value` differs beyond its last typed decimal.
+    measure: Measure | None = None
+
+    @model_validator(mode="after")
+    def _measure_needs_evidence(self) -> ImpactMetric:
+        if self.measure is not None:
+            if self.evidence is None:
+                raise ValueError("`measure` needs `evidence`: the id of the slo artifact it is computed from")
+            units = MEASURE_UNITS.get(self.measure)
+            if units and self.unit not in units:
+                raise ValueError(f"unit of {self.measure} must be {' or '.join(units)}, not {self.unit!r}")
+        return self
 
 
 class Impact(Strict):
@@ -366,7 +402,16 @@ def semantic_problems(case: Case) -> list[tuple[FieldPath, str]]:
                 (("artifacts", i, "id"), f"{a.id!r} is used twice: give each artifact its own id")
             )
         seen.add(a.id)
+    kinds = {a.id: a.kind for a in case.artifacts}
     for i, m in enumerate(case.impact.metrics):
+        if m.measure is not None and m.evidence in kinds and kinds[m.evidence] != "slo":
+            problems.append(
+                (
+                    ("impact", "metrics", i, "measure"),
+                    f"`measure` is computed by an slo artifact, but {m.evidence!r} is a {kinds[m.evidence]}: "
+                    "point `evidence` at the slo artifact or remove `measure`",
+                )
+            )
         if m.evidence is not None and m.evidence not in ids:
             problems.append(
                 (
@@ -385,8 +430,8 @@ def semantic_problems(case: Case) -> list[tuple[FieldPath, str]]:
             )
         )
     if case.status == "published":
-        kinds = {a.kind for a in case.artifacts}
-        missing = [k for k in REQUIRED_FOR_PUBLISHED if k not in kinds]
+        present = {a.kind for a in case.artifacts}
+        missing = [k for k in REQUIRED_FOR_PUBLISHED if k not in present]
         if missing:
             problems.append(
                 (
