@@ -29,6 +29,7 @@ from __future__ import annotations
 import heapq
 import random
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from heapq import heappush
 from typing import Any
@@ -547,8 +548,20 @@ class Sim:
         self.st.sched_events += 1
         m.token += 1
         self.mput(m)
+        if len(self.midle) >= len(self.allm) - 3:
+            self.checkdead()
         if self.log is not None:
             self._log("stopm", None, None, m)
+
+    def checkdead(self) -> None:
+        """No M runs Go code or a syscall, no timer, nothing on the network: the program can
+        never make progress. Runtime: checkdead, runtime/proc.go:6418."""
+        active = (M_RUN, M_WAKING, M_SYSCALL, M_STEALWAIT, M_STW)
+        if any(m.state in active for m in self.allm[2:] + self.allm[:1]):
+            return
+        if self.netwaiters or self.netready or any(e[2] == EV_TIMER for e in self.heap):
+            return
+        self._deadlock()
 
     def startm(self, pp: P | None, spinning: bool) -> None:
         """Give pp (or an idle P) to an idle M, or create a new M (thread) for it.
@@ -1621,7 +1634,9 @@ class Sim:
         return format_block(self, detailed)
 
     # -- the event loop ------------------------------------------------------------------------
-    def run(self, until_ns: int | None = None) -> None:
+    def run(self, until_ns: int | None = None, hook: Callable[[Sim], None] | None = None) -> None:
+        """Process events up to until_ns (default: until main returns). `hook(sim)` runs after
+        every event (tests use it to check invariants)."""
         heap = self.heap
         pop = heapq.heappop
         limit = until_ns if until_ns is not None else 1 << 62
@@ -1669,6 +1684,8 @@ class Sim:
                     self._netpoll_wake(obj)
             elif kind == EV_STW_DONE and obj.token == token:
                 self._stw_done(obj)
+            if hook is not None:
+                hook(self)
         self.events = events
         if not heap and not self.finished:
             self._deadlock()
