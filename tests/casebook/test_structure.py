@@ -223,3 +223,21 @@ def test_measure_needs_slo_evidence_and_unit(case_dir: Path) -> None:
     _edit(case_dir, 'unit: "%", evidence: cpu', "unit: ms, evidence: cpu")
     msgs = _problems(case_dir)
     assert any("impact.metrics[0]" in m and "must be %" in m for m in msgs), msgs
+
+
+def test_reproduce_lists_regenerated_artifacts(case_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    (case_dir / "reproduce.sh").write_text("#!/bin/sh\necho 'regenerated output' > conntrack.txt\n")
+    fix_hashes(case_dir)
+    parser = argparse.ArgumentParser()
+    commands = parser.add_subparsers(dest="c")
+    cli.register(commands, commands)
+    args = parser.parse_args(["case", "reproduce", "syn-drop-lab", "--casebooks", str(case_dir.parent)])
+    assert args.handler(args) == 1  # conntrack.txt changed: review first
+    assert "regenerated: artifacts[4].file" in capsys.readouterr().out
+    args = parser.parse_args(
+        ["case", "reproduce", "syn-drop-lab", "--casebooks", str(case_dir.parent), "--fix-hashes"]
+    )
+    assert args.handler(args) == 0
+    assert _problems(case_dir) == []

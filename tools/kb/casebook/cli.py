@@ -61,6 +61,36 @@ def _check(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _reproduce(args: argparse.Namespace) -> int:
+    import subprocess
+
+    folder: Path = args.casebooks / args.id
+    loaded, problems = check_case(folder, display_root=Path.cwd())
+    if loaded is None:
+        raise CaseError(problems)
+    rep = loaded.case.reproduction
+    if rep is None:
+        raise KbError(f"{folder}/case.yaml: reproduction: this case has no reproduction script to run")
+    script = loaded.files.get(rep.script.path)
+    if script is None:
+        raise CaseError(problems)
+    print(f"running {rep.script.path} (requires: {', '.join(rep.requires) or 'nothing listed'})")
+    proc = subprocess.run(["sh", str(script)], cwd=folder, check=False)
+    if proc.returncode != 0:
+        raise KbError(f"{folder}/{rep.script.path} exited with {proc.returncode}: see its output above")
+    _, after = check_case(folder, display_root=Path.cwd())
+    changed = [p for p in after if "changed: its sha256" in p.message]
+    for p in changed:
+        print(f"regenerated: {p.field}")
+    if changed and not args.fix_hashes:
+        print("review the changed artifacts, then record them: kb case check " + f"{args.id} --fix-hashes")
+        return 1
+    if args.fix_hashes:
+        for line in fix_hashes(folder):
+            print(f"updated sha256 of {line}")
+    return 0
+
+
 def register(commands: Any, bench: Any) -> None:
     p = commands.add_parser("new-case", help="scaffold a valid bilingual case folder casebooks/<slug>/")
     p.add_argument("slug", help="case id: lowercase letters, digits and '-'")
@@ -88,6 +118,16 @@ def register(commands: Any, bench: Any) -> None:
         help="also render every artifact as the build does (clang, verifier, test runs, tshark, statistics)",
     )
     c.set_defaults(handler=_check)
+
+    r = sub.add_parser(
+        "reproduce", help="run a lab case's reproduction script and list the artifacts it changed"
+    )
+    r.add_argument("id", help="case id")
+    r.add_argument(
+        "--casebooks", type=Path, default=DEFAULT_ROOT, help="folder of cases (default: casebooks)"
+    )
+    r.add_argument("--fix-hashes", action="store_true", help="record the regenerated files' sha256")
+    r.set_defaults(handler=_reproduce)
 
     try:
         from kb.casebook.bench import register_bench
