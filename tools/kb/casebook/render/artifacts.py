@@ -80,8 +80,13 @@ def _render_into_cache(loaded: LoadedCase, art: Artifact, entry: Path, cache_roo
         data = render_artifact(loaded, art, tmp, cache_root)
         (tmp / "data.json").write_text(json.dumps(data, ensure_ascii=False, sort_keys=True), encoding="utf-8")
         if entry.exists():
-            shutil.rmtree(entry)
-        tmp.rename(entry)
+            shutil.rmtree(entry, ignore_errors=True)
+        try:
+            tmp.rename(entry)
+        except OSError:
+            # Another build (pytest-xdist, a second `kb build`) rendered the same inputs first: keep its entry.
+            if not (entry / "data.json").is_file():
+                raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -7,6 +7,7 @@ comes from the renderers' results, never from prose.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from kb.casebook.render import bpf as bpf_render
@@ -307,7 +308,8 @@ def _demote(md: str) -> str:
 
 
 def _fence(text: str, lang: str, title: str | None = None) -> str:
-    ticks = "`" * max(3, max((len(r) for r in text.split() if set(r) == {"`"}), default=0) + 1)
+    # A fence longer than any backtick run inside, so a source containing ``` cannot close it early.
+    ticks = "`" * max(3, max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
     head = f'{ticks}{lang} title="{attr(title)}"' if title else f"{ticks}{lang}"
     return f"{head}\n{text.rstrip()}\n{ticks}"
 
