@@ -434,7 +434,7 @@ def _bpf(art: BpfArtifact, data: dict[str, Any], base: str, lang: Lang) -> list[
         out += [f"| {L['test'][lang]} | {L['frame'][lang]} | {L['expected'][lang]} | {L['got'][lang]} |"]
         out.append("|---|---|---|---|")
         for spec, res in zip(art.tests, data["tests"], strict=True):
-            ok = "✅" if res["got"] == res["expect"] else "❌"
+            ok = "✓" if res["got"] == res["expect"] else "✗"  # plain glyphs: no emoji font offline
             out.append(
                 f"| {inline(t(spec.name, lang))} | {inline(res['packets'])} #{res['frame']} | "
                 f"{res['expect']} | {res['got']} {ok} |"
