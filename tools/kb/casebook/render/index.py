@@ -58,8 +58,8 @@ def index_html(cases: list[Case], lang: str) -> str:
         out.append(
             f'<tr data-layer="{attr(" ".join(c.layers))}" data-severity="{attr(c.severity)}" '
             f'data-taxonomy="{attr(" ".join(c.taxonomy))}" data-provenance="{attr(" ".join(sorted(provs)))}">'
-            f'<td><a href="{attr(c.id)}/">{attr(t(c.title, lang))}</a><br>'
-            f"<small>{attr(t(c.summary, lang))}</small></td>"
+            # the summary is a tooltip: in a cell it made the title column a narrow tower of text
+            f'<td><a href="{attr(c.id)}/" title="{attr(t(c.summary, lang))}">{attr(t(c.title, lang))}</a></td>'
             f"<td>{attr(c.severity)}</td><td>{attr(', '.join(c.layers))}</td>"
             f"<td>{attr(', '.join(c.taxonomy))}</td>"
             f"<td>{attr(', '.join(_label('provenance', p, lang) for p in sorted(provs)))}</td>"
