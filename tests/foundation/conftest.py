@@ -28,9 +28,11 @@ plugins:
       docs_structure: suffix
       languages:
         - locale: zh
+          name: 中文
           default: true
           build: true
         - locale: en
+          name: English
           build: true
   - mkdocs-jupyter:
       include: ["*.ipynb"]

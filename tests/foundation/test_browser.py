@@ -90,8 +90,8 @@ def test_search_finds_the_page_in_its_language(
     page, site_url: str, start: str, query: str, expected: str
 ) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{site_url}/{start}")
-    page.locator("label[for='__search']").first.click()
     box = page.locator("input.md-search__input")
+    box.click()
     box.fill(query)
     box.press("End")  # Chinese typed programmatically needs one more key event before search reacts
     results = page.locator(".md-search-result__item a")
@@ -106,4 +106,7 @@ def test_notebook_plot_is_visible(page, site_url: str) -> None:  # type: ignore[
     img.scroll_into_view_if_needed()
     assert img.is_visible()
     assert img.evaluate("i => i.complete && i.naturalWidth") > 100
-    assert page.locator(".jp-RenderedSVG svg, .jp-OutputArea-output svg").first.is_visible()  # graphviz
+    graph = page.locator(".jp-RenderedSVG img").first  # the graphviz output
+    graph.scroll_into_view_if_needed()
+    assert graph.is_visible()
+    assert graph.evaluate("i => i.complete && i.naturalWidth") > 100

@@ -40,7 +40,9 @@ from traitlets import Unicode
 
 from kb.errors import KbError
 
-DEFAULT_PRELOAD = ("numpy", "matplotlib.pyplot", "matplotlib_inline.backend_inline", "graphviz")
+# Not pyplot nor matplotlib_inline: imported outside IPython they skip the inline-figure hook, and
+# plots would come out as "<Figure ...>" text. Their heavy parts (figure, Agg) are safe to share.
+DEFAULT_PRELOAD = ("numpy", "matplotlib", "matplotlib.figure", "matplotlib.backends.backend_agg", "graphviz")
 _INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 _KERNEL_IMPORTS = (
     "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger",

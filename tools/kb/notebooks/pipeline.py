@@ -72,9 +72,12 @@ def run(settings: Settings, expand: Expand | None = None, executor: Executor | N
     """
     started = time.perf_counter()
     report = Report(sources=find_sources(settings.docs_dir))
-    cache = NotebookCache(
-        settings.root / settings.cache_dir, inputs_digest(settings.root, list(settings.inputs))
+    # The executor and its preloads are in the key too: a preload once changed what plots looked like.
+    key = nbsource.digest(
+        inputs_digest(settings.root, list(settings.inputs)).encode(),
+        repr((settings.executor, tuple(settings.preload))).encode(),
     )
+    cache = NotebookCache(settings.root / settings.cache_dir, key)
     parsed: dict[Path, nbsource.SourceNotebook] = {}
     executed: dict[Path, nbformat.NotebookNode] = {}
     jobs: list[Job] = []

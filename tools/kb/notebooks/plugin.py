@@ -89,19 +89,40 @@ class NotebooksPlugin(BasePlugin[NotebooksConfig]):
                 files.remove(file)
         return files
 
-    @event_priority(-200)
+    @event_priority(-99)
+    def _pages_during_i18n(self, files: Files, *, config: MkDocsConfig) -> Files:
+        # Why: static-i18n (priority -100) re-creates every File as a plain File and asks it
+        # is_documentation_page(); a plain .ipynb answers False, so the notebook is filed as an
+        # asset, gets no alternates, and the language switch sends the reader to the home page.
+        # For exactly the length of i18n's hook, our executed notebooks answer True.
+        generated = self._generated
+        original = self._original_is_page = File.is_documentation_page
+
+        def is_page(file: File) -> bool:
+            return file.src_uri in generated or original(file)
+
+        File.is_documentation_page = is_page  # type: ignore[method-assign,assignment]
+        return files
+
+    @event_priority(-101)
     def _mark_notebook_pages(self, files: Files, *, config: MkDocsConfig) -> Files:
-        # Why: static-i18n (priority -100) re-created every File from its path, dropping
-        # mkdocs-jupyter's NotebookFile wrapper; the notebook would be published as raw JSON while
-        # --strict still passes (static-i18n issue #198). Mark our notebooks as pages again.
+        # Why: static-i18n re-created every File from its path, dropping mkdocs-jupyter's
+        # NotebookFile wrapper; the notebook would be published as raw JSON while --strict still
+        # passes (static-i18n issue #198). End the patch above and mark our notebooks as pages.
+        File.is_documentation_page = self._original_is_page  # type: ignore[method-assign]
         for file in files:
             if file.src_uri in self._generated:
                 # Keep static-i18n's File (its dest path, locale, alternates); only its kind changes.
                 file.__class__ = NotebookPage
         return files
 
-    # One hook name, two passes: before static-i18n (-100) and after it.
-    on_files = CombinedEvent(_drop_sources, _mark_notebook_pages)
+    # One hook name, three passes around static-i18n's (-100).
+    on_files = CombinedEvent(_drop_sources, _pages_during_i18n, _mark_notebook_pages)
+
+    def on_build_error(self, *, error: Exception) -> None:
+        # Why: never leave File patched if the build stopped inside static-i18n's hook.
+        if hasattr(self, "_original_is_page"):
+            File.is_documentation_page = self._original_is_page  # type: ignore[method-assign]
 
     @event_priority(-100)
     def on_pre_page(self, page: Page, *, config: MkDocsConfig, files: Files) -> Page:
