@@ -186,10 +186,22 @@ def _parse_list(path: Path, model: type[BaseModel]) -> list[Any]:
 def load(folder: Path) -> Register:
     """Load and cross-check the three registers in `folder` (normally snippets/go)."""
     constants = {c.id: c for c in _parse_list(folder / "constants.yaml", Constant)}
-    claims = {c.id: c for c in _parse_list(folder / "claims.yaml", Claim)}
+    # claims.yaml plus one file per chapter under claims/, so that authors of different chapters
+    # never edit the same file; an id may be defined once across all of them.
+    claims: dict[str, Claim] = {}
+    defined_in: dict[str, Path] = {}
+    for path in [folder / "claims.yaml", *sorted((folder / "claims").glob("*.yaml"))]:
+        for claim in _parse_list(path, Claim):
+            if claim.id in claims:
+                raise RegisterError(
+                    f"{path}: claim id `{claim.id}` is already defined in {defined_in[claim.id]}; "
+                    "use the existing claim or pick another id."
+                )
+            claims[claim.id] = claim
+            defined_in[claim.id] = path
     errata = _parse_list(folder / "errata.yaml", Erratum)
-    claims_file = folder / "claims.yaml"
     for claim in claims.values():
+        claims_file = defined_in[claim.id]
         for i, ev in enumerate(claim.evidence):
             if isinstance(ev, ConstantEvidence) and ev.constant not in constants:
                 raise RegisterError(

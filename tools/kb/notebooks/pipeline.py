@@ -18,7 +18,7 @@ from kb.notebooks.cache import NotebookCache, inputs_digest
 from kb.notebooks.execute import EXECUTORS, Executor, Job, NotebookExecutionError, Outcome
 from kb.site.generated import write_if_changed
 
-Expand = Callable[[str, str], str]  # (markdown, where) -> markdown
+Expand = Callable[[str, str, str], str]  # (markdown, where, lang) -> markdown
 
 
 @dataclass
@@ -114,7 +114,7 @@ def run(settings: Settings, expand: Expand | None = None, executor: Executor | N
             if expand is not None:
                 for cell in nb.cells:
                     if cell.cell_type == "markdown":
-                        cell.source = expand(cell.source, f"{nb_source.path} ({lang})")
+                        cell.source = expand(cell.source, str(nb_source.path), lang)
             if write_if_changed(out, nbformat.writes(nb) + "\n"):
                 report.written.append(out)
     wanted = {p for src in report.sources for p in outputs_for(src).values()}

@@ -12,6 +12,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from kb.errors import KbError
+from kb.evidence import claims
 from kb.notebooks import headings, offline, pipeline
 from kb.notebooks.config import NotebooksConfig
 
@@ -25,17 +26,9 @@ class NotebookPage(File):
         return True
 
 
-def _expander() -> pipeline.Expand | None:
-    # Claims in notebook prose are expanded like on Markdown pages, once kb.evidence provides it.
-    try:
-        from kb.evidence.claims import expand
-    except ImportError:
-        return None
-
-    def run(text: str, where: str) -> str:
-        return expand(text, where=where)
-
-    return run
+def _expand_claims(text: str, where: str, lang: str) -> str:
+    # Claims and source citations in notebook prose are expanded exactly as on Markdown pages.
+    return claims.expand(text, where=where, lang=lang)
 
 
 class NotebooksPlugin(BasePlugin[NotebooksConfig]):
@@ -63,7 +56,7 @@ class NotebooksPlugin(BasePlugin[NotebooksConfig]):
             cache_dir=Path(self.config.cache_dir),
         )
         try:
-            report = pipeline.run(settings, expand=_expander())
+            report = pipeline.run(settings, expand=_expand_claims)
         except KbError as exc:
             raise PluginError(str(exc)) from None
         self.reports.append(report)
