@@ -2,7 +2,7 @@
 // while it keeps the only P busy; where do they wait: global queue, local run queue, runnext?
 //
 // The answer comes from the runtime itself: this program re-executes itself as a child with
-// GODEBUG=schedtrace=1,scheddetail=1,asyncpreemptoff=1 and returns the child's last complete SCHED block (raw
+// GODEBUG=schedtrace=25,scheddetail=1,asyncpreemptoff=1 and returns the child's last complete SCHED block (raw
 // text lines) taken after all N goroutines were spawned. Python parses it with gmpsim's
 // schedtrace parser, the same parser that reads gmpsim's own schedtrace lines.
 // Usage: gmpsim_runq N. Prints one JSON line.
@@ -42,9 +42,10 @@ func child(n int) {
 	}
 	// No output here: a write to the stderr pipe can block (sysmon fills it with traces) and
 	// a blocked main would lose its P to the spawned goroutines.
-	// Keep the P busy while sysmon prints a few traces: a call-free loop, which with
+	// Keep the P busy while sysmon prints a trace or two (every 25 ms: printing holds
+	// sched.lock, which would slow the spawning above): a call-free loop, which with
 	// GODEBUG=asyncpreemptoff=1 nothing can preempt, however long a loaded machine makes it.
-	sink = spin(40_000_000)
+	sink = spin(200_000_000)
 	fmt.Fprintln(os.Stderr, doneMarker)
 	os.Exit(0)
 }
@@ -65,9 +66,9 @@ func main() {
 	}
 	var block []string
 	tries := 0
-	for tries = 1; tries <= 10 && block == nil; tries++ {
+	for tries = 1; tries <= 20 && block == nil; tries++ {
 		cmd := exec.Command(exe, "child", strconv.Itoa(n))
-		cmd.Env = append(os.Environ(), "GODEBUG=schedtrace=1,scheddetail=1,asyncpreemptoff=1", "GOMAXPROCS=1")
+		cmd.Env = append(os.Environ(), "GODEBUG=schedtrace=25,scheddetail=1,asyncpreemptoff=1", "GOMAXPROCS=1")
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		if err := cmd.Run(); err != nil {
