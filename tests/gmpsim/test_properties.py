@@ -63,9 +63,9 @@ def build(procs: int, seed: int, bodies: list[list[tuple[str, int, int]]], n: in
         helper_ops: list[Op] = []
         for kind, a, b in body:
             if kind == "compute":
-                ops.append(compute(us=a, calls=b))
+                ops.append(compute(us=a, calls=bool(b)))
             elif kind == "syscall":
-                ops.append(syscall(us=a, block=b))
+                ops.append(syscall(us=a, block=bool(b)))
             elif kind == "netwait":
                 ops.append(netwait(us=a))
             elif kind == "sleep":
