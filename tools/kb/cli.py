@@ -23,6 +23,7 @@ AREAS: tuple[str, ...] = (
     "kb.doctor",
     "kb.freshness.cli",
     "kb.casebook.cli",
+    "kb.sim.cli",
 )
 
 Handler = Callable[[argparse.Namespace], int]

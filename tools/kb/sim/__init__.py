@@ -1,0 +1,1 @@
+"""`kb sim ...` and `kb bench sim`: command-line glue for gmpsim (snippets/gmpsim)."""
