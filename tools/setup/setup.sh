@@ -3,7 +3,7 @@
 # and the tests call, the Python environment from uv.lock, and the npm assets from package-lock.json.
 # Without root and with a package missing, it stops with the exact apt-get line to run.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "${BASH_SOURCE[0]%/*}/../.."
 
 # command (or file) -> Debian package that provides it
 need=(
@@ -24,7 +24,7 @@ for item in "${need[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
   line="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
-  if [ "$(id -u)" -ne 0 ]; then
+  if [ "$EUID" -ne 0 ]; then
     echo "setup: missing Debian packages: ${missing[*]}" >&2
     echo "setup: run this as root, then run the same make command again:" >&2
     echo "  $line" >&2
