@@ -362,7 +362,10 @@ class Sim:
         self.sysmon_idle = 0
         self.sysmon_delay = 0
         self.sysmon_token = 0
-        self.lasttrace = 0
+        # As in the runtime, the first sysmon tick prints (lasttrace starts at 0 there, and
+        # nanotime is far from 0); SCHED times count from that first print (starttime).
+        self.lasttrace = -(1 << 62)
+        self.trace_start = -1
         self.starting_stack_size = STACK_MIN
         self.chans = [Chan(c.name, c.cap) for c in wl.chans]
         self.mutexes: list[list[Any]] = [[False, deque()] for _ in wl.mutexes]
@@ -1472,6 +1475,8 @@ class Sim:
             self.sysmon_idle += 1
         if self.schedtrace_ms > 0 and self.lasttrace + self.schedtrace_ms * 1_000_000 <= now:
             self.lasttrace = now
+            if self.trace_start < 0:
+                self.trace_start = now
             self.traces.extend(self.schedtrace(self.scheddetail))
         if self.sysmon_idle == 0:
             self.sysmon_delay = 20

@@ -167,7 +167,7 @@ def format_block(sim: Sim, detailed: bool) -> list[str]:
     """The lines runtime.schedtrace would print for the simulated state (proc.go:6950)."""
     from gmpsim import model as M
 
-    ms = sim.now // 1_000_000
+    ms = (sim.now - max(sim.trace_start, 0)) // 1_000_000
     idlethreads = len(sim.midle)
     head = (f"SCHED {ms}ms: gomaxprocs={sim.gomaxprocs} idleprocs={len(sim.pidle)} "
             f"threads={len(sim.allm)} spinningthreads={sim.nmspinning} needspinning={sim.needspinning} "
