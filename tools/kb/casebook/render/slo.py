@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from kb.errors import KbError
 
@@ -55,6 +54,8 @@ def read_samples(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 def quantile_ci(x: np.ndarray, q: float, confidence: float) -> dict[str, Any]:
     """Distribution-free CI for the q-quantile: order statistics at ranks from Binomial(n, q)."""
+    from scipy import stats  # imported here: ~1 s, needed only when a case is rendered
+
     n = len(x)
     s = np.sort(x)
     alpha = 1 - confidence
@@ -82,6 +83,8 @@ def quantile_ci(x: np.ndarray, q: float, confidence: float) -> dict[str, Any]:
 
 
 def _min_n(q: float, confidence: float) -> int:
+    from scipy import stats  # imported here: ~1 s, needed only when a case is rendered
+
     n = 2
     while stats.binom.ppf(1 - (1 - confidence) / 2, n, q) + 1 > n:
         n += 1
@@ -89,6 +92,8 @@ def _min_n(q: float, confidence: float) -> int:
 
 
 def p99_change(before: np.ndarray, after: np.ndarray, confidence: float) -> dict[str, Any]:
+    from scipy import stats  # imported here: ~1 s, needed only when a case is rendered
+
     def stat(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
         return np.asarray(np.quantile(b, QUANTILE, axis=axis) - np.quantile(a, QUANTILE, axis=axis))
 
