@@ -284,8 +284,6 @@ class _Stats:
     gc_cycles: int = 0
     growths: int = 0
     shrinks: int = 0
-    lat_count: int = 0
-    lat_sum: int = 0
 
 
 class Sim:
@@ -311,6 +309,7 @@ class Sim:
         c = self.costs
         # Cost of each op code before its effect (-1: computed per op: compute, stack growth).
         self.schedule_ns = c.schedule_ns
+        self.initial_stack_use = c.initial_stack_use
         self.opcost = [0] * 32
         self.opcost[COMPUTE] = self.opcost[STACK] = -1
         self.opcost[SPAWN] = c.newproc_ns
@@ -338,6 +337,8 @@ class Sim:
         self.samples: list[tuple[int, int, tuple[int, ...]]] = []
         self.latencies: list[int] | None = [] if keep_latencies else None
         self.lat_hist = [0] * 65  # by bit length of the latency in ns
+        self.lat_count = 0
+        self.lat_sum = 0
         self.traces: list[str] = []
         self.marks: list[tuple[str, int, int, int]] = []
         # sched (runtime2.go `type schedt`)
@@ -686,9 +687,13 @@ class Sim:
                 gp = self.globrunqget()
                 if gp is not None:
                     return gp, False, False
-            gp, inherit = self.runqget(pp)
+            # runqget, inlined (the hottest path of the simulator).
+            gp = pp.runnext
             if gp is not None:
-                return gp, inherit, False
+                pp.runnext = None
+                return gp, True, False
+            if pp.runq:
+                return pp.runq.popleft(), False, False
             if self.runq:
                 gp, rest = self.globrunqgetbatch(RUNQ_SIZE // 2)
                 if gp is not None:
@@ -811,9 +816,8 @@ class Sim:
         if not inherit:
             pp.schedtick += 1
         lat = self.now - gp.ready_at
-        st = self.st
-        st.lat_count += 1
-        st.lat_sum += lat
+        self.lat_count += 1
+        self.lat_sum += lat
         self.lat_hist[lat.bit_length()] += 1
         if self.latencies is not None:
             self.latencies.append(lat)
@@ -848,6 +852,19 @@ class Sim:
         opcost = self.opcost
         while True:
             code, a, b = ops[g.pc]
+            if code >= LOOP:
+                # Loop control touches only this G's own state: no need to wait for time t.
+                if code == LOOP:
+                    if a == 0:
+                        g.pc += b + 1
+                    else:
+                        g.loops = a
+                        g.pc += 1
+                    continue
+                if code == ENDLOOP:
+                    g.loops -= 1
+                    g.pc = g.pc - a + 1 if g.loops > 0 else g.pc + 1
+                    continue
             if not g.paid:
                 # The op's cost elapses first; its effect happens at the end of it.
                 cost = opcost[code]
@@ -876,7 +893,8 @@ class Sim:
             elif code == NETWAIT:
                 g.pc += 1
                 self.netwaiters += 1
-                self._push(t + a, EV_NETREADY, g)
+                self.seq += 1
+                heappush(self.heap, (t + a, self.seq, EV_NETREADY, g, 0))
                 self.gopark(m, g, "IO wait")
                 return
             elif code == SLEEP:
@@ -892,15 +910,6 @@ class Sim:
                     if g.spawnleft:
                         continue
                 g.pc += 1
-            elif code == LOOP:
-                if a == 0:
-                    g.pc += b + 1
-                else:
-                    g.loops = a
-                    g.pc += 1
-            elif code == ENDLOOP:
-                g.loops -= 1
-                g.pc = g.pc - a + 1 if g.loops > 0 else g.pc + 1
             elif code == SEND:
                 g.pc += 1
                 if self.chansend(m, g, self.chans[a]):
@@ -1017,23 +1026,20 @@ class Sim:
 
     def newproc1(self, fname: str, pp: P) -> G:
         """Runtime: newproc1, runtime/proc.go:5352."""
-        g = self.gfget(pp)
+        g = self.gfget(pp) if (pp.gfree or self.gfree) else None
         if g is None:
-            g = self.malg(STACK_MIN)
+            g = self.malg(STACK_MIN)  # fields start at their zero values
+        else:
+            g.pc = g.loops = g.spawnleft = g.rem = 0
+            g.paid = g.preempt = False
+            g.lockedm = None
+            g.waitreason = ""
         self.goidgen += 1
         g.goid = self.goidgen
         g.ops = self.funcs[fname]
         g.func = fname
-        g.pc = 0
-        g.loops = 0
-        g.spawnleft = 0
-        g.rem = 0
-        g.paid = False
-        g.preempt = False
-        g.lockedm = None
-        g.stack_used = self.costs.initial_stack_use
+        g.stack_used = self.initial_stack_use
         g.status = G_RUNNABLE
-        g.waitreason = ""
         self.st.created += 1
         self.st.sched_events += 1
         self.live += 1
@@ -1759,7 +1765,7 @@ class Sim:
             preemptions=st.preemptions, preempt_requests=st.preempt_requests, syscalls=st.syscalls,
             gc_cycles=st.gc_cycles, stack_growths=st.growths, stack_shrinks=st.shrinks,
             starting_stack_size=self.starting_stack_size, latency_hist={b: c for b, c in enumerate(self.lat_hist) if c},
-            latency_count=st.lat_count, latency_sum=st.lat_sum, latencies=self.latencies,
+            latency_count=self.lat_count, latency_sum=self.lat_sum, latencies=self.latencies,
             per_p_completed=[p.completed for p in self.allp], per_p_busy_ns=[p.busy_ns for p in self.allp],
             samples=self.samples, schedtrace=self.traces, marks=self.marks, log=self.log,
             slices=self.slices, instants=self.instants,
