@@ -628,9 +628,8 @@ class Sim:
             pp.status = P_GCSTOP
             self._stopwait_dec()
             return
-        if len(self.pidle) == self.gomaxprocs - 1 and self.lastpoll != 0 and self.netwaiters:
-            # Last running P and nobody polls the network: an M must (the model keeps a poller
-            # only while some G waits on the network).
+        if len(self.pidle) == self.gomaxprocs - 1 and self.lastpoll != 0:
+            # The last running P and nobody is polling the network: start an M to do it.
             self.startm(pp, False)
             return
         self.pidleput(pp)
