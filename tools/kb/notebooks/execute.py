@@ -15,7 +15,6 @@ import re
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,36 +26,10 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 
 from kb.errors import KbError
 from kb.notebooks.forkserver import DEFAULT_PRELOAD, ForkServer
-from kb.notebooks.source import SourceNotebook
+from kb.notebooks.jobs import Job, NotebookExecutionError, Outcome
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _CELL_LINE = re.compile(r"Cell In\[\d+\], line (\d+)")
-
-
-class NotebookExecutionError(KbError):
-    """A code cell failed; str() starts with `docs/x.py:42: code cell 3 ('...'): Error: message`."""
-
-
-@dataclass
-class Job:
-    source: SourceNotebook
-    nb: nbformat.NotebookNode  # code cells only, keyed for the cache
-    cwd: Path
-    timeout: float  # per cell, seconds
-
-
-@dataclass
-class Outcome:
-    job: Job
-    nb: nbformat.NotebookNode | None = None
-    error: NotebookExecutionError | None = None
-    wall: float = 0.0  # from asking for a kernel to the kernel being gone
-    compute: float = 0.0  # the notebook's own cells, as timed by the kernel's replies
-    cell_times: list[float] = field(default_factory=list)
-
-    @property
-    def overhead(self) -> float:
-        return max(self.wall - self.compute, 0.0)
 
 
 def _first_line(source: str) -> str:

@@ -9,13 +9,17 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 
 from kb.errors import KbError
 from kb.notebooks import source as nbsource
 from kb.notebooks.cache import NotebookCache, inputs_digest
-from kb.notebooks.execute import EXECUTORS, Executor, Job, NotebookExecutionError, Outcome
+from kb.notebooks.jobs import Job, NotebookExecutionError, Outcome
+
+if TYPE_CHECKING:
+    from kb.notebooks.execute import Executor
 from kb.site.generated import write_if_changed
 
 Expand = Callable[[str, str, str], str]  # (markdown, where, lang) -> markdown
@@ -58,6 +62,8 @@ def outputs_for(src: Path) -> dict[str, Path]:
 
 
 def make_executor(settings: Settings) -> Executor:
+    from kb.notebooks.execute import EXECUTORS  # nbclient, jupyter_client, ZeroMQ: only when needed
+
     cls = EXECUTORS[settings.executor]
     if settings.executor == "fork" and settings.preload:
         return cls(settings.workers, settings.preload)  # type: ignore[call-arg]
