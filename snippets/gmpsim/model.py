@@ -151,6 +151,7 @@ class P:
         "completed",
         "gfree",
         "id",
+        "idle",
         "m",
         "runnext",
         "runq",
@@ -168,6 +169,7 @@ class P:
     def __init__(self, pid: int) -> None:
         self.id = pid
         self.status = P_IDLE
+        self.idle = False  # on the idle list (the runtime's idlepMask bit)
         self.runq: deque[G] = deque()
         self.runnext: G | None = None
         self.schedtick = 0
@@ -517,12 +519,15 @@ class Sim:
     def pidleput(self, pp: P) -> None:
         """Put pp on the idle P list. Runtime: pidleput, runtime/proc.go:7424."""
         pp.status = P_IDLE
+        pp.idle = True
         self.pidle.append(pp)
 
     def pidleget(self) -> P | None:
         """Take an idle P (the list is LIFO). Runtime: pidleget, runtime/proc.go:7453."""
         if self.pidle:
-            return self.pidle.pop()
+            pp = self.pidle.pop()
+            pp.idle = False
+            return pp
         return None
 
     def acquirep(self, m: M, pp: P) -> None:
@@ -763,7 +768,7 @@ class Sim:
 
     def checkRunqsNoP(self) -> bool:
         """Does any non-idle P have local work? Runtime: checkRunqsNoP, runtime/proc.go:3917."""
-        return any(p2.status != P_IDLE and (p2.runq or p2.runnext is not None) for p2 in self.allp)
+        return any(not p2.idle and (p2.runq or p2.runnext is not None) for p2 in self.allp)
 
     def stealWork(self, m: M) -> G | bool | None:
         """4 rounds over all Ps in random order (runtime randomOrder: random start, random
@@ -784,7 +789,7 @@ class Sim:
                 pos = (pos + inc) % count
                 if self.gcwaiting:
                     return None
-                if p2 is pp or p2.status == P_IDLE:
+                if p2 is pp or p2.idle:  # idlepMask: don't bother stealing from idle Ps
                     continue
                 if not p2.runq and (not last or p2.runnext is None):
                     continue  # nothing to grab: what runqgrab would find, without the call
@@ -1570,6 +1575,7 @@ class Sim:
                 self.stopwait -= 1
         while self.pidle:
             pp = self.pidle.pop()
+            pp.idle = False
             pp.status = P_GCSTOP
             self.stopwait -= 1
         for pp in self.allp:
