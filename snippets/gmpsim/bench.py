@@ -80,9 +80,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--procs", type=int, default=8)
     ap.add_argument("--sim-ms", type=int, default=1000)
     ap.add_argument("--memory", action="store_true", help="also measure peak memory at 10k and 100k goroutines")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="runs of the main workload; the fastest is reported (least disturbed by other load)")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args(argv)
-    res: dict[str, Any] = {"main": run_once(a.goroutines, a.procs, a.sim_ms * 1_000_000)}
+    runs = [run_once(a.goroutines, a.procs, a.sim_ms * 1_000_000) for _ in range(max(1, a.repeat))]
+    best = min(runs, key=lambda r: r["cpu_s"])
+    best["cpu_s_all_runs"] = [r["cpu_s"] for r in runs]
+    res: dict[str, Any] = {"main": best}
     if a.memory:
         # Memory must be linear in live goroutines: the same workload at two sizes, briefly.
         res["memory"] = [run_once(n, a.procs, 50_000_000, measure_memory=True) for n in (10_000, 100_000)]
@@ -93,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{m['goroutines']:,} goroutines, GOMAXPROCS={m['gomaxprocs']}, {m['sim_ns'] / 1e9:.3f} s simulated: "
               f"wall {m['wall_s']:.2f} s, CPU {m['cpu_s']:.2f} s; {m['events']:,} events "
               f"({m['events_per_s']:,}/CPU-s), {m['sched_events']:,} scheduler events "
-              f"({m['sched_events_per_s']:,}/CPU-s)")
+              f"({m['sched_events_per_s']:,}/CPU-s); best of {len(m['cpu_s_all_runs'])} runs, CPU s: "
+              f"{m['cpu_s_all_runs']}")
         for mm in res.get("memory", []):
             print(f"  memory: {mm['goroutines']:,} goroutines -> peak {mm['peak_bytes'] / 2**20:.1f} MiB "
                   f"({mm['peak_bytes'] / mm['goroutines']:.0f} B per goroutine)")

@@ -273,7 +273,6 @@ class Result:
 
 @dataclass
 class _Stats:
-    sched_events: int = 0
     created: int = 0
     dead: int = 0
     threads: int = 0
@@ -326,6 +325,7 @@ class Sim:
         self.seq = 0
         self.heap: list[tuple[int, int, int, Any, int]] = []
         self.st = _Stats()
+        self.sched_events = 0  # kept out of _Stats: it is bumped on the hottest paths
         self.events = 0
         self.max_events = max_events
         self.schedtrace_ms = schedtrace_ms
@@ -508,7 +508,7 @@ class Sim:
         pp.runq.extend(got)
         self.st.steals += 1
         self.st.stolen += len(got) + 1
-        self.st.sched_events += 1
+        self.sched_events += 1
         if self.log is not None:
             self._log("steal", gp, pp, thief)
         if self.instants is not None:
@@ -554,7 +554,7 @@ class Sim:
     def stopm(self, m: M) -> None:
         """Park the M on the idle list until startm hands it a P.
         Runtime: stopm, runtime/proc.go:3007."""
-        self.st.sched_events += 1
+        self.sched_events += 1
         m.token += 1
         self.mput(m)
         if len(self.midle) >= len(self.allm) - 3:
@@ -579,7 +579,7 @@ class Sim:
             pp = self.pidleget()
             if pp is None:
                 return
-        self.st.sched_events += 1
+        self.sched_events += 1
         nmp = self.mget()
         delay = self.costs.wake_ns
         if nmp is None:
@@ -810,7 +810,7 @@ class Sim:
     def execute(self, m: M, gp: G, inherit: bool) -> None:
         """Run gp on M: _Grunnable -> _Grunning; a new time slice (schedtick++) unless inherited.
         Runtime: execute, runtime/proc.go:3346."""
-        self.st.sched_events += 1
+        self.sched_events += 1
         pp = m.p
         assert pp is not None
         m.curg = gp
@@ -1045,7 +1045,7 @@ class Sim:
         g.stack_used = self.initial_stack_use
         g.status = G_RUNNABLE
         self.st.created += 1
-        self.st.sched_events += 1
+        self.sched_events += 1
         self.live += 1
         return g
 
@@ -1087,7 +1087,7 @@ class Sim:
         self.dropg(m)
         g.status = G_DEAD
         self.st.dead += 1
-        self.st.sched_events += 1
+        self.sched_events += 1
         self.live -= 1
         pp.completed += 1
         if self.log is not None:
@@ -1108,7 +1108,7 @@ class Sim:
     def gopark(self, m: M, g: G, reason: str) -> None:
         """Park the running G (_Gwaiting) and schedule. Runtime: gopark, runtime/proc.go:457
         (park_m, runtime/proc.go:4268)."""
-        self.st.sched_events += 1
+        self.sched_events += 1
         g.status = G_WAITING
         g.waitreason = reason
         pp = m.p
@@ -1125,7 +1125,7 @@ class Sim:
     def goready(self, m: M, g: G) -> None:
         """Make a waiting G runnable in the waker's runnext and wakep.
         Runtime: goready, runtime/proc.go:493 (ready, runtime/proc.go:1133)."""
-        self.st.sched_events += 1
+        self.sched_events += 1
         g.status = G_RUNNABLE
         g.waitreason = ""
         pp = m.p
@@ -1164,7 +1164,7 @@ class Sim:
     def goschedImpl(self, m: M, g: G, preempted: bool) -> None:
         """_Grunning -> _Grunnable onto the GLOBAL queue (or runnext while a STW waits), wakep,
         schedule. Runtime: goschedImpl, runtime/proc.go:4322."""
-        self.st.sched_events += 1
+        self.sched_events += 1
         pp = m.p
         assert pp is not None
         g.status = G_RUNNABLE
@@ -1267,7 +1267,7 @@ class Sim:
         """The G enters a syscall and KEEPS its P (the P stays _Prunning in Go 1.26+); sysmon may
         retake it later. Runtime: entersyscall, runtime/proc.go:4776 (reentersyscall,
         runtime/proc.go:4642)."""
-        self.st.sched_events += 1
+        self.sched_events += 1
         pp = m.p
         assert pp is not None
         self._stop_slice(m, g)
@@ -1283,7 +1283,7 @@ class Sim:
     def entersyscallblock(self, m: M, g: G) -> None:
         """A syscall known to block: hand the P off immediately.
         Runtime: entersyscallblock, runtime/proc.go:4830."""
-        self.st.sched_events += 1
+        self.sched_events += 1
         self._stop_slice(m, g)
         pp = self.releasep(m)
         pp.syscalltick += 1
@@ -1301,7 +1301,7 @@ class Sim:
         Runtime: exitsyscall, runtime/proc.go:4922."""
         g = m.curg
         assert g is not None
-        self.st.sched_events += 1
+        self.sched_events += 1
         g.status = G_RUNNING
         m.oldp = None
         pp = m.p
@@ -1379,7 +1379,7 @@ class Sim:
         while rd and len(out) < NETPOLL_BATCH:
             out.append(rd.popleft())
         self.netwaiters -= len(out)
-        self.st.sched_events += len(out)
+        self.sched_events += len(out)
         for g in out:
             g.status = G_RUNNABLE
             g.waitreason = ""
@@ -1437,15 +1437,13 @@ class Sim:
             return
         self.schedule(m)
 
-    def _net_ready(self, g: G) -> None:
-        self.netready.append(g)
-        m = self.netpoll_m
-        if m is not None and m.state == M_NETPOLL:
-            m.token += 1
-            self._push(self.now + self.costs.io_wake_ns, EV_NETPOLL_WAKE, m, m.token)
+    def _net_ready_wake(self, m: M) -> None:
+        # An fd became ready while an M blocks in netpoll: epoll_wait returns.
+        m.token += 1
+        self._push(self.now + self.costs.io_wake_ns, EV_NETPOLL_WAKE, m, m.token)
 
     def _timer_fire(self, g: G) -> None:
-        self.st.sched_events += 1
+        self.sched_events += 1
         pp = g.timer_p
         g.status = G_RUNNABLE
         g.waitreason = ""
@@ -1540,7 +1538,7 @@ class Sim:
                 continue
             # takeP
             self.releasep(m)
-            self.st.sched_events += 1
+            self.sched_events += 1
             n += 1
             if self.log is not None:
                 self._log("retake", m.curg, pp, m)
@@ -1552,7 +1550,7 @@ class Sim:
         """runtime.GC(): stop every P (preempt running Gs, take Ps from syscalls, idle Ps), wait,
         then the STW work. Runtime: stopTheWorld, runtime/proc.go:1545
         (stopTheWorldWithSema, runtime/proc.go:1641)."""
-        self.st.sched_events += 1
+        self.sched_events += 1
         if self.log is not None:
             self._log("stopTheWorld", g, m.p, m)
         self.gcwaiting = True
@@ -1659,11 +1657,12 @@ class Sim:
         max_events = self.max_events or (1 << 62)
         events = self.events
         while heap and not self.finished:
-            t = heap[0][0]
+            ev = pop(heap)
+            t, _, kind, obj, token = ev
             if t > limit:
+                heapq.heappush(heap, ev)  # not ours to process: leave it for a later run()
                 self.now = limit
                 break
-            t, _, kind, obj, token = pop(heap)
             self.now = t
             events += 1
             if events > max_events:
@@ -1671,6 +1670,11 @@ class Sim:
             if kind == EV_RUN:
                 if obj.token == token:
                     self.run_g(obj, t)
+            elif kind == EV_NETREADY:
+                self.netready.append(obj)
+                pm = self.netpoll_m
+                if pm is not None and pm.state == M_NETPOLL:
+                    self._net_ready_wake(pm)
             elif kind == EV_SYSMON:
                 if token == self.sysmon_token:
                     self.sysmon()
@@ -1683,8 +1687,6 @@ class Sim:
             elif kind == EV_SYSCALL_DONE:
                 if obj.token == token and obj.state == M_SYSCALL:
                     self.exitsyscall(obj)
-            elif kind == EV_NETREADY:
-                self._net_ready(obj)
             elif kind == EV_TIMER:
                 self._timer_fire(obj)
             elif kind == EV_PREEMPT:
@@ -1741,7 +1743,7 @@ class Sim:
                 p2.runnext = None
                 self.st.steals += 1
                 self.st.stolen += 1
-                self.st.sched_events += 1
+                self.sched_events += 1
                 if self.log is not None:
                     self._log("steal-runnext", g, m.p, m)
                 if self.instants is not None:
@@ -1765,7 +1767,7 @@ class Sim:
         st = self.st
         return Result(
             now=self.now, finished=self.finished, gomaxprocs=self.gomaxprocs, events=self.events,
-            sched_events=st.sched_events, goroutines_created=st.created, goroutines_dead=st.dead,
+            sched_events=self.sched_events, goroutines_created=st.created, goroutines_dead=st.dead,
             threads_created=st.threads, steals=st.steals, stolen_gs=st.stolen, handoffs=st.handoffs,
             preemptions=st.preemptions, preempt_requests=st.preempt_requests, syscalls=st.syscalls,
             gc_cycles=st.gc_cycles, stack_growths=st.growths, stack_shrinks=st.shrinks,

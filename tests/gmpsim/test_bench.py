@@ -19,7 +19,7 @@ def test_memory_is_linear_in_live_goroutines() -> None:
 
 
 def test_bench_command_reports_json(capsys: pytest.CaptureFixture[str]) -> None:
-    assert bench.main(["--goroutines", "2000", "--procs", "4", "--sim-ms", "20", "--json"]) == 0
+    assert bench.main(["--goroutines", "2000", "--procs", "4", "--sim-ms", "20", "--repeat", "1", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)["main"]
     assert out["sim_ns"] == 20_000_000 and out["events"] > 2000 and out["events_per_s"] > 0
     assert out["sched_events"] >= out["goroutines"] * 2  # at least GoCreate + GoStart for each
