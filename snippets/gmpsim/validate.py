@@ -93,16 +93,22 @@ def scenario_a(run: RealRunner, ns: tuple[int, ...] = (200, 1000, 5000)) -> list
     for n in ns:
         real = run("gmpsim_runq", None, [str(n)])
         rs = schedtrace.parse(real["block"] or [])
-        if not rs:
-            raise ValueError(f"snippets/go/gmpsim_runq: no complete SCHED block for n={n}: {real!r:.300}")
-        rg, rl, rn = _split(rs[-1])
         sg, sl, sn = _split(sim_runq(n))
-        ok = sl == rl and sn == rn and 0 <= rg - sg <= 2
+        if rs:
+            rg, rl, rn = _split(rs[-1])
+            ok = sl == rl and sn == rn and 0 <= rg - sg <= 2
+            real_text = f"{rg} / {rl} / {rn}"
+        else:
+            # The program found no clean snapshot (main was preempted before sysmon printed, on
+            # every try): the row says so and fails rather than breaking the page.
+            rg = rl = rn = -1
+            ok = False
+            real_text = f"— (no clean snapshot in {real.get('tries')} tries)"
         rows.append(Row(
             "a",
             {"en": f"GOMAXPROCS=1, main spawns {n} goroutines: global / local / runnext",
              "zh": f"GOMAXPROCS=1,main 创建 {n} 个 goroutine:全局队列 / 本地队列 / runnext"},
-            f"{rg} / {rl} / {rn}", f"{sg} / {sl} / {sn}",
+            real_text, f"{sg} / {sl} / {sn}",
             {"en": "local and runnext exact; global: real − sim in 0..2 (runtime-internal goroutines)",
              "zh": "本地队列与 runnext 完全一致;全局队列:真实值 − 模拟值 ∈ 0..2(运行时内部 goroutine)"},
             ok, (rg, rl, rn), (sg, sl, sn)))
