@@ -23,6 +23,7 @@ AREAS: tuple[str, ...] = (
     "kb.doctor",
     "kb.freshness.cli",
     "kb.casebook.cli",
+    "kb.glossary.cli",
     "kb.sim.cli",
 )
 
