@@ -32,7 +32,7 @@ from gmpsim.workload import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-PROFILE = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROFILE = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 step = st.one_of(
     st.builds(lambda us, c: ("compute", us, c), st.integers(1, 3000), st.booleans()),
@@ -140,7 +140,7 @@ def test_invariants_hold_and_all_work_ends_dead(params: tuple[int, int, list[lis
     assert all(g.status == G_DEAD for g in sim.allg)  # ... in _Gdead
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(workloads)
 def test_same_seed_same_trace(params: tuple[int, int, list[list[tuple[str, int, int]]], int]) -> None:
     procs, seed, bodies, n = params
