@@ -82,6 +82,7 @@ def make_registers(folder: Path, *, claims: str | None = None, constants: str | 
           section: "2.1 栈"
           quote: 初始大小为 64KB
           verdict: wrong
+          lines: [25]
           fact:
             zh: "初始栈是 [[claim:stack.initial_size]]。"
             en: "The initial stack is [[claim:stack.initial_size]]."

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kb.evidence import checks, claims, toolchain
+from kb.evidence import checks, claims, errata, toolchain
 from kb.evidence.errors import EvidenceError
 
 
@@ -48,13 +48,23 @@ def _evidence(args: argparse.Namespace) -> int:
     failed = ev.prefetch(workers=args.workers)
     results = ev.evaluate_all()
     problems += checks.claim_failures(results, used)
+    # The errata must answer every statement of chapters 1-4 (issue 3, item 6); a gap is a failure.
+    coverage = errata.check(
+        ev.register.errata,
+        errata.load_source(ev.register.folder),
+        where=str(ev.register.folder / "errata.yaml"),
+    )
+    if not coverage.ok:
+        problems.append(errata.describe(coverage, ev.register.folder))
     for r in results:
         mark = "ok  " if r.ok else "FAIL"
         value = claims.format_value(r, "en") if r.ok else "; ".join(r.problems)
         print(f"{mark} {r.claim.id:<40} {value}")
     print(
         f"{len(results)} claims, {len(ev.register.constants)} constants, "
-        f"{len(ev.register.errata)} errata rows; {sum(r.ok for r in results)} verified "
+        f"{len(ev.register.errata)} errata rows covering "
+        f"{len(coverage.statements) - len(coverage.uncovered)}/{len(coverage.statements)} statement lines "
+        f"of chapters 1-4; {sum(r.ok for r in results)} verified "
         f"in {time.monotonic() - start:.1f} s (Go {ev.version()})"
     )
     if problems or failed:

@@ -122,11 +122,31 @@ class Erratum(Strict):
     section: str = Field(min_length=1)
     quote: str = Field(min_length=1, description="the source statement being corrected (short)")
     verdict: Verdict
+    # Line numbers in errata-source.zh.txt (chapters 1-4 of the outline) this row answers; items are
+    # numbers or "first-last" ranges (a code listing or a mermaid graph is one row).
+    lines: list[int] = Field(min_length=1)
     fact: Bilingual
     evidence: list[str] = Field(
         min_length=1,
         description="claim ids, `constant:ID`, `experiment:NAME`, or `src:file#identifier`",
     )
+
+    @field_validator("lines", mode="before")
+    @classmethod
+    def _ranges(cls, v: Any) -> Any:
+        if not isinstance(v, list):
+            return v
+        out: list[Any] = []
+        for item in v:
+            m = re.fullmatch(r"\s*(\d+)\s*-\s*(\d+)\s*", item) if isinstance(item, str) else None
+            if m is None:
+                out.append(item)
+                continue
+            first, last = int(m[1]), int(m[2])
+            if first > last:
+                raise ValueError(f"range `{item}` runs backwards")
+            out.extend(range(first, last + 1))
+        return out
 
 
 class Register(Strict):
