@@ -85,7 +85,7 @@ func main() {
 		return
 	}
 	result := map[string]any{}
-	for _, n := range []int{10, 100000} {
+	for _, n := range []int{10, 100000, 200000} {
 		m, err := measure(n)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -95,7 +95,8 @@ func main() {
 	}
 	small := result["10"].(map[string]any)["concurrent_mark_us"].(map[string]any)["median"].(float64)
 	big := result["100000"].(map[string]any)["concurrent_mark_us"].(map[string]any)["median"].(float64)
+	huge := result["200000"].(map[string]any)["concurrent_mark_us"].(map[string]any)["median"].(float64)
 	out, _ := json.Marshal(map[string]any{"goroutines": result, "forced_gcs": forced,
-		"mark_growth_ratio": big / small})
+		"mark_growth_ratio": big / small, "mark_200k_over_100k": huge / big})
 	fmt.Println(string(out))
 }
