@@ -76,6 +76,8 @@ def make_registers(folder: Path, *, claims: str | None = None, constants: str | 
             - constant: forcegcperiod
         """)
     )
+    # The outline copy: only line 25 is a statement, and row E1 answers it.
+    (folder / "errata-source.zh.txt").write_text("\n" * 24 + "初始大小为 64KB(_StackMin = 64 << 10)\n")
     (folder / "errata.yaml").write_text(
         textwrap.dedent("""\
         - id: E1

@@ -3,6 +3,7 @@ the lines it names. Pure data checks: no Go, no MkDocs."""
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -58,7 +59,10 @@ def test_ids_are_unique_and_rows_follow_the_outline(rows: list[Erratum]) -> None
     ids = [r.id for r in rows]
     assert len(ids) == len(set(ids))
     # Rows are ordered by section, so the generated page groups each section once.
-    sections = [r.section for r in rows]
+    sections = [r.section_for("zh") for r in rows]
+    # Both languages always: the English page gets English section headings.
+    assert all(not isinstance(r.section, str) for r in rows)
+    assert not any(re.search(r"[\u4e00-\u9fff]", r.section_for("en")) for r in rows)
     seen: list[str] = []
     for s in sections:
         if not seen or seen[-1] != s:

@@ -77,3 +77,20 @@ def test_malformed_register_fails_build(
         build(load_config(str(_site(tmp_path, registers))))
     assert "claims.yaml: entry 0 (id x): field `evidence`" in caplog.text
     claims.set_default_evaluator(None)
+
+
+def test_errata_gap_fails_build(
+    tmp_path: Path,
+    registers: Path,
+    goroot: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    source = registers / "errata-source.zh.txt"
+    source.write_text(source.read_text() + "Go采用分代式分配器\n")
+    monkeypatch.setattr("kb.evidence.toolchain.goroot", lambda: goroot)
+    with pytest.raises(Abort):
+        build(load_config(str(_site(tmp_path, registers))))
+    assert "1 statement line(s)" in caplog.text and "(26)" in caplog.text and "分代式" in caplog.text
+    assert not (tmp_path / "docs/reference/errata.md").exists()
+    claims.set_default_evaluator(None)

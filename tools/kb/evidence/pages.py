@@ -128,8 +128,8 @@ def errata_page(rows: list[Erratum], *, lang: str, evaluator: Evaluator, go: str
     ]
     section = None
     for row in rows:
-        if row.section != section:
-            section = row.section
+        if row.section_for(lang) != section:
+            section = row.section_for(lang)
             lines += ["", f"## {section}", "", t("cols_errata", lang), "|---|---|---|---|---|"]
         verdict = VERDICT[row.verdict][1 if lang == "en" else 0]
         anchor = f'<span id="{row.id}"></span>{row.id}'

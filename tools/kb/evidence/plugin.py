@@ -16,7 +16,7 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 from kb.errors import KbError
-from kb.evidence import checks, claims, pages, toolchain
+from kb.evidence import checks, claims, errata, pages, toolchain
 from kb.evidence.config import EvidenceConfig
 from kb.site.generated import write_if_changed
 
@@ -44,6 +44,11 @@ class EvidencePlugin(BasePlugin[EvidenceConfig]):
             ev.prefetch(workers=self.config.workers)
             results = ev.evaluate_all()
             problems += checks.claim_failures(results, used)
+            # The errata page promises a row for every statement of chapters 1-4: publish it only
+            # when that holds and every row's quote is on the outline lines it names.
+            coverage = errata.check(reg.errata, errata.load_source(folder), where=str(folder / "errata.yaml"))
+            if not coverage.ok:
+                problems.append(errata.describe(coverage, folder))
             if problems:
                 raise PluginError(
                     f"kb-evidence: {len(problems)} Go evidence check(s) failed (Go {ev.version()}, "

@@ -119,7 +119,8 @@ Verdict = Literal["correct", "wrong", "misleading", "outdated", "unverifiable"]
 
 class Erratum(Strict):
     id: str = Field(pattern=ID_RE)
-    section: str = Field(min_length=1)
+    # The outline's section title; a {zh, en} pair so the English page has English headings.
+    section: str | Bilingual
     quote: str = Field(min_length=1, description="the source statement being corrected (short)")
     verdict: Verdict
     # Line numbers in errata-source.zh.txt (chapters 1-4 of the outline) this row answers; items are
@@ -130,6 +131,16 @@ class Erratum(Strict):
         min_length=1,
         description="claim ids, `constant:ID`, `experiment:NAME`, or `src:file#identifier`",
     )
+
+    def section_for(self, lang: str) -> str:
+        return self.section if isinstance(self.section, str) else self.section.get(lang)
+
+    @field_validator("section")
+    @classmethod
+    def _section_text(cls, v: str | Bilingual) -> str | Bilingual:
+        if isinstance(v, str) and not v.strip():
+            raise ValueError("must not be empty")
+        return v
 
     @field_validator("lines", mode="before")
     @classmethod
