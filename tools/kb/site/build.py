@@ -74,13 +74,14 @@ class _BelowError(logging.Filter):
         return record.levelno < logging.ERROR
 
 
-def _logging(verbose: bool) -> _Errors:
+def configure_logging(verbose: bool, errors_to_console: bool = False) -> _Errors:
     logger = logging.getLogger("mkdocs")
     for handler in [h for h in logger.handlers if getattr(h, "_kb", False)]:
         logger.removeHandler(handler)
     console = logging.StreamHandler(sys.stderr)
     console.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
-    console.addFilter(_BelowError())  # errors are reported once, by kb, as the failure message
+    if not errors_to_console:
+        console.addFilter(_BelowError())  # errors are reported once, by kb build, as the failure message
     errors = _Errors()
     for handler in (console, errors):
         setattr(handler, "_kb", True)  # noqa: B010  (marks our handlers for the next build to replace)
@@ -100,7 +101,7 @@ def build(root: Path, site_dir: Path | None = None, *, verbose: bool = False) ->
     target = (site_dir or root / "site").resolve()
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
-    errors = _logging(verbose)
+    errors = configure_logging(verbose)
     started = time.perf_counter()
     try:
         with _in_dir(root):

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from kb.site.build import build
+from kb.site.build import build, configure_logging
 
 
 def project_root() -> Path:
@@ -36,10 +36,12 @@ def _serve(args: argparse.Namespace) -> int:
 
     root = project_root()
     os.chdir(root)  # jieba and snippets paths are relative to the project root
+    configure_logging(verbose=True, errors_to_console=True)  # the preview shows every rebuild and error
     serve(
         config_file=str(root / "mkdocs.yml"),
         livereload=True,
-        watch=[str(root / "snippets"), str(root / "casebooks")],
+        # Sources outside docs/ that pages are built from (a missing folder would crash the watcher).
+        watch=[str(root / d) for d in ("snippets", "casebooks") if (root / d).is_dir()],
         dev_addr=args.dev_addr,
     )
     return 0
