@@ -59,6 +59,12 @@ print(f"{'syscall µs':>10} | {'entersyscall: b waits µs':>24} {'handoffs':>8} 
 for d, w1, h1, w2, h2 in rows:
     print(f"{d:>10} | {w1:>24.1f} {h1:>8} | {w2:>29.1f} {h2:>8}")
 
+# The prose below is checked here: if the model's behaviour changes, the build fails.
+assert rows[0][2] == 0, "a 5 µs syscall should keep its P (no hand-off)"
+assert rows[-1][2] == 1, "a 5 ms syscall should lose its P to sysmon's retake"
+assert all(r[4] == 1 for r in rows), "entersyscallblock should always hand off"
+assert rows[-1][1] < SYSCALL_US[-1] / 10, "a long syscall should not delay b for its whole length"
+
 # %% [markdown] tags=["zh"]
 # 读表：用普通的 `entersyscall` 时，短系统调用根本不会失去 P（移交次数为 0），`b` 要等 `a` 从系统调用
 # 返回；系统调用足够长时，sysmon 的 `retake` 拿走 P 并 `handoffp`，`b` 的等待时间封顶在
@@ -102,6 +108,8 @@ plt.show()
 # `GODEBUG=asyncpreemptoff=1`. The table gives the time of the first preemption and the count.
 
 # %%
+from gmpsim.model import FORCE_PREEMPT_NS
+
 LOOP_MS = 60
 
 
@@ -130,6 +138,12 @@ for calls in (False, True):
         shown = f"{first:.2f}" if first is not None else f"none in {LOOP_MS} ms"
         kind = "with calls" if calls else "call-free"
         print(f"{kind:>22} | {str(off):>15} | {shown:>21} | {n:>11}")
+        # Checked claim of the next cell: only a call-free loop without async preemption is never
+        # preempted, and no preemption comes before the time slice.
+        if not calls and off:
+            assert first is None and n == 0
+        else:
+            assert first is not None and first * 1e6 >= FORCE_PREEMPT_NS
 
 # %% [markdown] tags=["zh"]
 # 只有“无调用的循环 + 关闭异步抢占”这一格不会被抢占：那正是 Go 1.14 之前所有紧循环的处境。
