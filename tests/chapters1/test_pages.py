@@ -110,3 +110,13 @@ def test_typed_number_check_catches_a_number() -> None:
     # The check above must be able to fail: a bare figure in prose is reported.
     assert _typed_numbers("---\nowner: x\n---\n栈从 2048 字节开始。\n") == ["栈从 2048 字节开始。"]
     assert _typed_numbers("栈从 [[claim:stack.initial_size]] 开始,`stackMin = 2048`。\n") == []
+
+
+@pytest.mark.parametrize("stem", PAGES)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_sequence_diagram_messages_have_no_semicolon(stem: str, lang: str) -> None:
+    # Mermaid ends a sequence-diagram statement at ';', silently breaking the diagram in the browser.
+    text = _pair(stem)[0 if lang == "zh" else 1]
+    for block in re.findall(r"```mermaid\n(.*?)```", text, re.S):
+        if block.lstrip().startswith("sequenceDiagram"):
+            assert [ln for ln in block.splitlines() if ";" in ln] == []
