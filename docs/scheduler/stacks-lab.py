@@ -172,7 +172,7 @@ print(f"simulated run order (creation index): {order}")
 assert order == [K - 1, *range(K - 1)]
 
 # %% [markdown] tags=["zh"]
-# 真实 Go 程序([[claim:ch1.create.order|statement]]):[[claim:ch1.create.order]]。
+# 真实 Go 程序([[claim:ch1.create.order|statement]]):[[claim:ch1.create.order|raw]]。
 
-# %% [markdown] tags=["en"] source_hash="c9147984c9b62d0c"
-# Real Go program ([[claim:ch1.create.order|statement]]): [[claim:ch1.create.order]].
+# %% [markdown] tags=["en"] source_hash="d45cccd65a1dc1be"
+# Real Go program ([[claim:ch1.create.order|statement]]): [[claim:ch1.create.order|raw]].
