@@ -41,6 +41,7 @@ def test_refs_counter_sees_a_difference() -> None:
 
 
 def test_lab_markdown_cells_are_paired() -> None:
-    text = (ROOT / "docs/scheduler/syscall-lab.py").read_text(encoding="utf-8")
-    tags = re.findall(r'^# %% \[markdown\] tags=\["(zh|en)"\]', text, re.M)
-    assert tags and tags == ["zh", "en"] * (len(tags) // 2)
+    for lab in ("syscall-lab.py", "parking-lab.py"):
+        text = (ROOT / "docs/scheduler" / lab).read_text(encoding="utf-8")
+        tags = re.findall(r'^# %% \[markdown\] tags=\["(zh|en)"\]', text, re.M)
+        assert tags and tags == ["zh", "en"] * (len(tags) // 2), lab
