@@ -75,15 +75,18 @@ print(f"GOMAXPROCS={PROCS}: simulated {run.now / 1e3:.0f} µs, {run.events} even
 # ## 时间线
 #
 # 每一行是一个 P,每段色块是一个 G 在该 P 上连续运行的时间;竖线标出工作窃取和 P 的移交
-# (`handoffp`)。同一次运行也可以导出为 Chrome/Perfetto 的 trace-event JSON
-# (`gmpsim.export.write_chrome_trace`)。
+# (`handoffp`)。第二张图是同一次运行中全局队列和各 P 本地队列(含 `runnext`)的长度随时间的
+# 变化,最后一行是调度延迟(从可运行到开始运行)的分布。同一次运行也可以导出为
+# Chrome/Perfetto 的 trace-event JSON(`gmpsim.export.write_chrome_trace`)。
 
-# %% [markdown] tags=["en"] source_hash="a184f93192b7a40c"
+# %% [markdown] tags=["en"] source_hash="5263eeaa6433a601"
 # ## Timeline
 #
 # One row per P; each bar is a stretch of time one G ran on that P; vertical ticks mark work
-# stealing and P hand-offs (`handoffp`). The same run can be exported as Chrome/Perfetto
-# trace-event JSON (`gmpsim.export.write_chrome_trace`).
+# stealing and P hand-offs (`handoffp`). The second plot shows, for the same run, the length of
+# the global queue and of each P's local queue (`runnext` included) over time; the last line gives
+# the scheduling latency (runnable to running) distribution. The same run can be exported as
+# Chrome/Perfetto trace-event JSON (`gmpsim.export.write_chrome_trace`).
 
 # %%
 import matplotlib.pyplot as plt
@@ -102,6 +105,20 @@ ax.set_xlabel("simulated time (µs) — synthetic data")
 ax.set_title("gmpsim timeline (black: steal, red: handoffp)")
 fig.tight_layout()
 plt.show()
+
+# %%
+fig, ax = plt.subplots(figsize=(9, 2.2))
+times = [t / 1e3 for t, _, _ in run.samples]
+ax.step(times, [g for _, g, _ in run.samples], where="post", label="global runq", color="black")
+for p in range(PROCS):
+    ax.step(times, [per[p] for _, _, per in run.samples], where="post", label=f"P{p} runq+runnext")
+ax.set_xlabel("simulated time (µs) — synthetic data")
+ax.set_ylabel("runnable Gs")
+ax.legend(fontsize=7, ncol=PROCS + 1)
+fig.tight_layout()
+plt.show()
+print(f"scheduling latency (runnable -> running): median ≤ {run.latency_percentile(0.5) / 1e3:.1f} µs, "
+      f"p90 ≤ {run.latency_percentile(0.9) / 1e3:.1f} µs over {run.latency_count} dispatches")
 
 # %% [markdown] tags=["zh"]
 # ## 同一种 schedtrace 格式
