@@ -130,3 +130,4 @@ def test_errata_and_claims_pages(ev: Evaluator) -> None:
     assert "| 2048 B |" in page and "`docs/a.md`" in page and "✅ verified" in page
     errata = pages.errata_page(ev.register.errata, lang="zh", evaluator=ev, go="go1.27.3")
     assert "初始栈是 2048 B。" in errata and "错误" in errata and "runtime/stack.go" in errata
+    assert "E1<br><small>L25</small>" in errata

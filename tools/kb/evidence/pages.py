@@ -36,6 +36,15 @@ T = {
         "evidence. Values and source locations in the evidence are re-checked at every build from the "
         "register (pinned release {go}).",
     ),
+    "errata_coverage": (
+        "“陈述”按机械规则界定：这几章中除表格分隔行与表头、mermaid 指令和纯小标题之外的每一行"
+        "（标题、正文、每行代码、表格的每一行、图中的每条边）都算。每行编号下的 L 数字是它回答的大纲行号；"
+        "构建会检查每个陈述行都有对应的行，且引文确实出现在这些行上。",
+        "A “statement” is defined mechanically: every line of these chapters except table separators and "
+        "headers, mermaid directives and bare sub-heading labels (titles, prose, each code line, each table "
+        "row, each graph edge). The L numbers under each id are the outline lines the row answers; the "
+        "build checks that every statement line has a row and that each quote is on its lines.",
+    ),
     "summary": ("共 {n} 条：{counts}。", "{n} statements: {counts}."),
     "cols_errata": (
         "| 编号 | 原文陈述 | 结论 | 正确的事实 | 证据 |",
@@ -110,6 +119,17 @@ def _errata_evidence(row: Erratum, lang: str, where: str) -> str:
     return "<br>".join(parts)
 
 
+def _line_ranges(lines: list[int]) -> str:
+    """[24, 25, 27] -> '24–25, 27'."""
+    runs: list[list[int]] = []
+    for n in sorted(set(lines)):
+        if runs and runs[-1][-1] == n - 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+
+
 def errata_page(rows: list[Erratum], *, lang: str, evaluator: Evaluator, go: str) -> str:
     where = f"docs/reference/errata{'.en' if lang == 'en' else ''}.md"
     counts: dict[str, int] = {}
@@ -125,6 +145,8 @@ def errata_page(rows: list[Erratum], *, lang: str, evaluator: Evaluator, go: str
         "",
         t("summary", lang, n=len(rows), counts=summary),
         "",
+        t("errata_coverage", lang),
+        "",
     ]
     section = None
     for row in rows:
@@ -132,7 +154,7 @@ def errata_page(rows: list[Erratum], *, lang: str, evaluator: Evaluator, go: str
             section = row.section_for(lang)
             lines += ["", f"## {section}", "", t("cols_errata", lang), "|---|---|---|---|---|"]
         verdict = VERDICT[row.verdict][1 if lang == "en" else 0]
-        anchor = f'<span id="{row.id}"></span>{row.id}'
+        anchor = f'<span id="{row.id}"></span>{row.id}<br><small>L{_line_ranges(row.lines)}</small>'
         fact = cell(row.fact.get(lang))
         evidence = _errata_evidence(row, lang, where)
         lines.append(f"| {anchor} | {cell(row.quote)} | {verdict} | {fact} | {evidence} |")
