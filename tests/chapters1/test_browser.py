@@ -19,7 +19,7 @@ OPEN_SHADOW = (
     "Element.prototype.attachShadow = function (i) { return o.call(this, {...i, mode: 'open'}); };"
 )
 # page -> mermaid diagrams it contains (the same in both languages)
-DIAGRAMS = {"why-efficient": 1, "gmp-and-stacks": 2, "goroutine-creation": 1}
+DIAGRAMS = {"why-efficient": 1, "gmp-and-stacks": 2, "goroutine-creation": 2}
 
 
 @pytest.fixture(scope="module")
