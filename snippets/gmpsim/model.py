@@ -27,6 +27,7 @@ What is simplified (and said so where it happens):
 from __future__ import annotations
 
 import heapq
+import math
 import random
 from collections import deque
 from collections.abc import Callable
@@ -345,6 +346,7 @@ class Sim:
         self.marks: list[tuple[str, int, int, int]] = []
         # sched (runtime2.go `type schedt`)
         self.allp = [P(i) for i in range(self.gomaxprocs)]
+        self.coprimes = [i for i in range(1, self.gomaxprocs + 1) if math.gcd(i, self.gomaxprocs) == 1]
         self.allm: list[M] = []
         self.allg: list[G] = []
         self.runq: deque[G] = deque()  # sched.runq, the global run queue
@@ -799,13 +801,8 @@ class Sim:
         return None
 
     def _coprimes(self) -> list[int]:
-        c = getattr(self, "_cop", None)
-        if c is None:
-            from math import gcd
-
-            c = [i for i in range(1, self.gomaxprocs + 1) if gcd(i, self.gomaxprocs) == 1]
-            self._cop = c
-        return c
+        # randomOrder.reset: the strides coprime with the P count (runtime/proc.go:8062).
+        return self.coprimes
 
     def execute(self, m: M, gp: G, inherit: bool) -> None:
         """Run gp on M: _Grunnable -> _Grunning; a new time slice (schedtick++) unless inherited.
@@ -1247,7 +1244,6 @@ class Sim:
         if g.stack_used >= g.stack_size // 4:
             return
         g.stack_size = newsize
-        self.st.growths += 0
         self.st.shrinks += 1
 
     def gcComputeStartingStackSize(self, scanned_size: int, scanned: int) -> None:
@@ -1723,15 +1719,11 @@ class Sim:
         m.state = M_RUN
         lg = m.lockedg
         if lg is not None and lg.status == G_RUNNABLE:
-            # Our locked G was handed to us by startlockedm: run it (stoplockedm returns).
-            self._remove_runnable(lg)
+            # Our locked G was handed to us by startlockedm (the finder already took it off its
+            # queue): run it, as stoplockedm returns into schedule's execute(lockedg).
             self.execute(m, lg, False)
             return
         self.schedule(m)
-
-    def _remove_runnable(self, g: G) -> None:
-        # A locked G that startlockedm passed on was already taken off its queue by the finder.
-        return
 
     def _steal_runnext(self, m: M) -> None:
         victim = m.stealvictim
