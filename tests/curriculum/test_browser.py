@@ -49,7 +49,8 @@ def page(browser, site_url: str, request: pytest.FixtureRequest):  # type: ignor
     )
     pg.foreign = foreign  # type: ignore[attr-defined]
     yield pg
-    pg.screenshot(path=str(ARTIFACTS / f"curriculum-{request.node.name}.png"), full_page=True)
+    name = request.node.name.replace("/", "_")
+    pg.screenshot(path=str(ARTIFACTS / f"curriculum-{name}.png"), full_page=True)
     context.close()
 
 

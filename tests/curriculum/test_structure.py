@@ -101,3 +101,18 @@ def test_solutions_pass_and_fail_when_the_model_disagrees_with_the_measurement()
     assert broken != text
     with pytest.raises(AssertionError):
         _run(broken)
+
+
+@pytest.mark.parametrize(("lang", "unit", "total"), [("zh", "分钟", r"合计约 (\d+) 小时 (\d+) 分钟"),
+                                                   ("en", "min", r"About (\d+) hours (\d+) minutes")])  # fmt: skip
+def test_path_total_time_is_the_sum_of_the_modules(lang: str, unit: str, total: str) -> None:
+    index = (CUR / ("index.md" if lang == "zh" else "index.en.md")).read_text(encoding="utf-8")
+    rows = re.findall(rf"\| (\d+) {unit} \|", index)
+    assert len(rows) == len(MODULES)
+    # Each module page states the same time as its row in the path table.
+    for module, minutes in zip(MODULES, rows, strict=True):
+        page = module if lang == "zh" else module.with_name(module.stem + ".en.md")
+        assert f"| {minutes} " in page.read_text(encoding="utf-8"), page
+    m = re.search(total, index)
+    assert m is not None
+    assert int(m.group(1)) * 60 + int(m.group(2)) == sum(int(r) for r in rows)
