@@ -53,3 +53,14 @@ def test_missing_translation_is_an_error(tmp_path: Path) -> None:
 def test_code_before_first_marker_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(source.NotebookSourceError, match="start every cell"):
         source.read(write(tmp_path, "x = 1\n# %%\ny = 2\n"))
+
+
+def test_header_dates_become_json_strings(tmp_path: Path) -> None:
+    text = notebook(("zh", "# 题"), ("en", "# T"), ("code", "1")).replace(
+        "# jupyter:\n", "# jupyter:\n#   kb:\n#     owner: team\n#     reviewed: 2026-12-03\n", 1
+    )
+    nb = source.read(write(tmp_path, text))
+    assert nb.nb.metadata["kb"] == {"owner": "team", "reviewed": "2026-12-03"}
+    import nbformat
+
+    nbformat.writes(source.for_language(nb, source.code_only(nb), "en"))  # JSON-serialisable

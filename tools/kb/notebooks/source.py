@@ -7,7 +7,9 @@ because every error message must point at `file:line`, and jupytext does not kee
 from __future__ import annotations
 
 import copy
+import datetime
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +62,9 @@ def read(path: Path, text: str | None = None) -> SourceNotebook:
         nb = jupytext.reads(text, fmt="py:percent")
     except Exception as exc:  # jupytext raises many types; all mean "not a percent notebook"
         raise NotebookSourceError(f"{path}: not a jupytext percent-format notebook: {exc}") from exc
+    # The YAML header may hold dates (e.g. `reviewed: 2026-12-03` for kb freshness); notebooks are
+    # JSON, so keep them as the ISO strings they were written as.
+    nb.metadata = nbformat.from_dict(json.loads(json.dumps(nb.metadata, default=_iso)))
     markers = [n for n, line in enumerate(text.splitlines(), start=1) if _MARKER.match(line)]
     if len(markers) != len(nb.cells):
         raise NotebookSourceError(
@@ -80,6 +85,12 @@ def read(path: Path, text: str | None = None) -> SourceNotebook:
     source = SourceNotebook(path, nb, tuple(origins))
     _check_languages(source)
     return source
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} in notebook metadata is not JSON: {value!r}")
 
 
 def _lang_of(cell: nbformat.NotebookNode) -> str | None:
