@@ -11,12 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from casebook_site import make_project
 from kb.casebook.structure.scaffold import new_case
 from kb.errors import KbError
 from kb.external import which
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
+
+from .casebook_site import make_project
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

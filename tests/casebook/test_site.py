@@ -8,10 +8,11 @@ import time
 from pathlib import Path
 
 import pytest
-from casebook_site import make_project
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, PluginError
+
+from .casebook_site import make_project
 
 pytestmark = pytest.mark.slow
 

@@ -53,6 +53,10 @@ class NotebookCache:
         return merged
 
     def store(self, uri: str, executed: nbformat.NotebookNode, seconds: float) -> None:
-        self._cache.cache_notebook_bundle(
-            CacheBundleIn(executed, uri, data={"execution_seconds": seconds}), overwrite=True
-        )
+        try:
+            self._cache.cache_notebook_bundle(
+                CacheBundleIn(executed, uri, data={"execution_seconds": seconds}), overwrite=True
+            )
+        except FileExistsError:
+            # Another build in the same tree stored this very key a moment ago: same code, same inputs.
+            pass
