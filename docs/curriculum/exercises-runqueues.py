@@ -15,13 +15,13 @@
 # ---
 
 # %% [markdown] tags=["zh"]
-# # 练习：运行队列与工作窃取（模块 3–4）
+# # 练习：运行队列、工作窃取与网络轮询器（模块 3–5）
 #
 # 参考解答在每次构建时执行，并用 `assert` 把运行时源码、gmpsim 与真实 Go 程序的
 # `GODEBUG=schedtrace` 测量对上。改动 `N`、`PROCS` 后重新运行，观察结果如何变化。
 
-# %% [markdown] tags=["en"] source_hash="9f5e2ddbb519d74d"
-# # Exercises: run queues and work stealing (modules 3–4)
+# %% [markdown] tags=["en"] source_hash="4451b28c23b2fb26"
+# # Exercises: run queues, work stealing and the netpoller (modules 3–5)
 #
 # The reference solutions run at every build; their `assert`s tie the runtime source, gmpsim and the
 # real Go program's `GODEBUG=schedtrace` measurements together. Change `N` or `PROCS` and rerun.
@@ -30,7 +30,22 @@
 import re
 
 from gmpsim import schedtrace
-from gmpsim.workload import Workload, compute, gosched, lock, recv, spawn, unlock, wg_add, wg_done, wg_wait
+from gmpsim.workload import (
+    Workload,
+    compute,
+    gosched,
+    lock,
+    mark,
+    netwait,
+    recv,
+    sleep,
+    spawn,
+    syscall,
+    unlock,
+    wg_add,
+    wg_done,
+    wg_wait,
+)
 from kb import external
 from kb.evidence import claims
 
@@ -112,3 +127,47 @@ assert one.steals == 0
 assert two.steals > 0 and two.stolen_gs >= two.steals
 assert min(two.per_p_completed) >= 0.35 * sum(two.per_p_completed)
 assert two.now < 0.6 * one.now  # two Ps finish the same work in well under the time of one
+
+# %% [markdown] tags=["zh"]
+# ## 练习 3：等网络的 goroutine 不占线程
+#
+# GOMAXPROCS=1，main 启动 `N` 个 goroutine，每个等待 `WAIT_MS` 毫秒：一种是等网络套接字可读（网络轮询器），
+# 另一种是做一次同样长的系统调用。分别会创建多少个线程？全部完成要多久？
+# 再从源码读出一次 `netpoll` 最多能取回多少个就绪事件，与事实登记表核对。
+
+# %% [markdown] tags=["en"] source_hash="6ad2db01dccd8af6"
+# ## Exercise 3: goroutines waiting for the network hold no thread
+#
+# GOMAXPROCS=1: main starts `N` goroutines that each wait `WAIT_MS` ms, either for a network socket to
+# become readable (the netpoller) or in a system call of the same length. How many threads does each
+# create, and how long until all are done? Then read from the source how many ready events one
+# `netpoll` can return, and check it against the claims register.
+
+# %%
+# Reference solution
+N, WAIT_MS = 100, 5
+
+
+def waiters(net: bool):
+    w = Workload(gomaxprocs=1, seed=1)
+    op = netwait(ms=WAIT_MS) if net else syscall(ms=WAIT_MS)
+    conn = w.func("conn", op, mark("done"))
+    w.main(mark("start"), spawn(conn, n=N), sleep(ms=6 * WAIT_MS))
+    r = w.run()
+    start = next(t for label, _, t, _ in r.marks if label == "start")
+    done = [t for label, _, t, _ in r.marks if label == "done"]
+    return r, len(done), (max(done) - start) / 1e6
+
+
+net, net_done, net_ms = waiters(True)
+sys_, sys_done, sys_ms = waiters(False)
+print(f"netpoller: {net_done} done in {net_ms:.2f} ms with {net.threads_created} threads")
+print(f"syscalls:  {sys_done} done in {sys_ms:.2f} ms with {sys_.threads_created} threads, {sys_.handoffs} hand-offs")
+assert net_done == sys_done == N
+assert net.threads_created <= 3  # M0 and sysmon (and at most one more): waiting is not per thread
+assert net_ms < 2 * WAIT_MS  # all N waited at the same time on one thread
+assert sys_.threads_created > N // 2 and sys_.handoffs > 0  # each blocked call kept its thread
+
+events = int(re.search(r"var events \[(\d+)\]", (src / "netpoll_epoll.go").read_text()).group(1))
+assert events == ev.evaluate("netpoll.epoll_events").value
+print("one netpoll returns at most", events, "ready events")
