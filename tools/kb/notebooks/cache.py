@@ -8,6 +8,7 @@ translation (markdown cells) never does.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from pathlib import Path
 
@@ -53,10 +54,8 @@ class NotebookCache:
         return merged
 
     def store(self, uri: str, executed: nbformat.NotebookNode, seconds: float) -> None:
-        try:
+        # FileExistsError: another build in the same tree stored this very key a moment ago.
+        with contextlib.suppress(FileExistsError):
             self._cache.cache_notebook_bundle(
                 CacheBundleIn(executed, uri, data={"execution_seconds": seconds}), overwrite=True
             )
-        except FileExistsError:
-            # Another build in the same tree stored this very key a moment ago: same code, same inputs.
-            pass
