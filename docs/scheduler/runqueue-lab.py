@@ -151,3 +151,49 @@ first_goid = min(goids)  # goids are handed out in start order
 order = [g - first_goid for g in goids]
 print("simulated order:", " ".join(map(str, order)))
 assert order == [7, 0, 1, 2, 3, 4, 5, 6]
+
+# %% [markdown] tags=["zh"]
+# ## 所有 P 都忙时，网络就绪的 G 要等多久
+#
+# `GOMAXPROCS=2`，一个 goroutine 等待一次网络 I/O（`netwait`，就绪时间固定），同时有若干个只做计算的
+# goroutine。CPU 密集的 goroutine 少于 P 数时，总有一个 M 阻塞在 `findRunnable` 的 netpoll 中，I/O 一就绪
+# G 就运行；一旦所有 P 都被占满，就只能等 sysmon 的 netpoll 以及时间片抢占。下面是模拟结果；真实运行时在本机
+# 测得的对应等待见 [全局队列与 netpoller](global-queue-and-netpoller.md)：有空闲 P 时
+# [[claim:ch2.netpoll_idle_p_ms]]，所有 P 都忙时 [[claim:ch2.netpoll_all_busy_ms]]。
+
+# %% [markdown] tags=["en"] source_hash="d642a402b65ddbf5"
+# ## How long a network-ready G waits when every P is busy
+#
+# `GOMAXPROCS=2`: one goroutine waits for a network I/O (`netwait`, ready after a fixed time) while some goroutines
+# only compute. With fewer CPU-bound goroutines than Ps, some M is always blocked in `findRunnable`'s netpoll and the
+# G runs as soon as the I/O is ready; once every P is taken, it has to wait for sysmon's netpoll and for a time-slice
+# preemption. These are simulated results; the real runtime's waits measured on this machine are in
+# [the global queue and the netpoller](global-queue-and-netpoller.md): [[claim:ch2.netpoll_idle_p_ms]] with an idle
+# P, [[claim:ch2.netpoll_all_busy_ms]] with every P busy.
+
+# %%
+from gmpsim import netwait
+
+NET_PROCS = 2
+IO_US = 100  # the network read becomes ready this long after it starts
+HOG_MS = 40  # CPU time of each busy goroutine
+
+
+def net_wait_ms(hogs: int, seed: int = SEED) -> float:
+    """Simulated time (ms) between the I/O becoming ready and the waiting goroutine running again."""
+    w = Workload(gomaxprocs=NET_PROCS, seed=seed)
+    wg = w.waitgroup("wg")
+    net = w.func("net", mark("wait"), netwait(us=IO_US), mark("back"), wg_done(wg))
+    hog = w.func("hog", compute(ms=HOG_MS), wg_done(wg))
+    ops = [wg_add(wg, hogs + 1)] + ([spawn(hog, n=hogs)] if hogs else []) + [spawn(net), wg_wait(wg)]
+    w.main(*ops)
+    r = w.run()
+    t = {label: when for label, _, when, _ in r.marks}
+    return (t["back"] - t["wait"] - IO_US * 1000) / 1e6
+
+
+waits = {hogs: net_wait_ms(hogs) for hogs in range(NET_PROCS + 3)}
+for hogs, ms in waits.items():
+    print(f"{hogs} busy goroutines on {NET_PROCS} Ps: waited {ms:.3f} ms after the I/O was ready")
+assert all(waits[h] < 1 for h in range(NET_PROCS)), "with an idle P the blocked poller wakes at once"
+assert all(waits[h] > 1 for h in range(NET_PROCS, NET_PROCS + 3)), "with every P busy only sysmon polls"
