@@ -1,0 +1,87 @@
+"""Chapter group 3 in a real browser: every mermaid diagram (flowcharts and sequence diagrams) is rendered
+to an SVG by the self-hosted mermaid, in both languages, the pages make no request to another host, and
+the two lab notebooks show their output tables."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import expect
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Material renders mermaid into a closed shadow root; open it so the test can see the SVG.
+OPEN_SHADOW = (
+    "const o = Element.prototype.attachShadow;"
+    " Element.prototype.attachShadow = function (i) { return o.call(this, {...i, mode: 'open'}); };"
+)
+# page -> number of ```mermaid fences it has (the same in zh and en).
+DIAGRAMS = {
+    "scheduler/channels-parking-waking/": 2,
+    "scheduler/syscalls-and-handoff/": 1,
+    "scheduler/gc-and-scheduler/": 1,
+    "scheduler/preemption/": 1,
+}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.mark.parametrize("lang", ["", "en/"])
+@pytest.mark.parametrize("path", sorted(DIAGRAMS))
+def test_every_diagram_renders(browser, site_url: str, path: str, lang: str) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(OPEN_SHADOW)
+    page = context.new_page()
+    foreign: list[str] = []
+    page.on(
+        "request",
+        lambda r: foreign.append(r.url) if urlparse(r.url).hostname not in ("127.0.0.1", None) else None,
+    )
+    errors: list[str] = []
+    # Script errors only: failed resource loads are the site's business (tests/foundation).
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(m.text) if m.type == "error" and "Failed to load resource" not in m.text else None
+        ),
+    )
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{site_url}/{lang}{path}")
+    svgs = page.locator("div.mermaid svg")
+    svgs.first.wait_for(state="attached", timeout=20_000)
+    # Locators pierce the (opened) shadow roots; document.querySelectorAll would not.
+    expect(svgs).to_have_count(DIAGRAMS[path], timeout=20_000)
+    for i in range(svgs.count()):
+        box = svgs.nth(i).bounding_box()
+        assert box is not None and box["height"] > 100, f"diagram {i} of {path} is empty"
+        # mermaid draws a syntax error as an SVG too: it must not be one.
+        assert "Syntax error" not in svgs.nth(i).inner_html()
+    context.close()
+    assert foreign == [], f"requests to other hosts: {foreign}"
+    assert errors == [], errors
+
+
+@pytest.mark.parametrize("lang", ["", "en/"])
+@pytest.mark.parametrize(
+    ("path", "header"),
+    [("scheduler/syscall-lab/", "entersyscallblock: b waits"), ("scheduler/parking-lab/", "other waits (ms)")],
+)
+def test_lab_shows_its_tables(browser, site_url: str, path: str, header: str, lang: str) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    page.goto(f"{site_url}/{lang}{path}")
+    # The executed notebook's stdout (not just its source) is on the page.
+    expect(page.locator(".jp-OutputArea-output pre", has_text=header).first).to_be_visible(timeout=20_000)
+    page.close()
