@@ -60,8 +60,11 @@ ip netns exec cbd-evil python3 "$lab_py" spoof eth0 10.59.0.53 pay.svc.lab 10.59
 sleep 1
 names=cart.svc.lab,pay.svc.lab,auth.svc.lab,shop.svc.lab
 
-# packets: one clean lookup and one raced lookup, seen from the client's interface
-ip netns exec cbd-cli dumpcap -q -i eth0 -f "udp port 53 or icmp or tcp port 8080" -w "$work/cap.pcapng" -a duration:4 2>/dev/null &
+# packets: one clean lookup and one raced lookup, seen from the client's interface. Of the HTTP
+# connections only SYN, SYN-ACK and RST are kept: the order of the frames that close a connection
+# varies from run to run, and the key frames must keep their numbers when the script runs again.
+ip netns exec cbd-cli dumpcap -q -i eth0 \
+  -f "udp port 53 or icmp or (tcp port 8080 and tcp[tcpflags] & (tcp-syn|tcp-rst) != 0)" -w "$work/cap.pcapng" -a duration:4 2>/dev/null &
 cap=$!
 sleep 1
 ip netns exec cbd-cli python3 "$lab_py" load 10.59.0.53 cart.svc.lab,pay.svc.lab 2 "$work/cap.csv"

@@ -108,11 +108,12 @@ phase() {  # $1 = before|after
 }
 
 start "$work/expired.pem"
-# packets: one handshake with a good replica (.12), then one with the stale replica (.13)
+# packets: one handshake with the stale replica (.13), then one with a good replica (.12); the
+# failing one first, so that its frame numbers do not depend on how the other connection closes
 ip netns exec cbt-srv dumpcap -q -i eth0 -f "tcp port 443" -w "$work/cap.pcapng" -a duration:4 2>/dev/null &
 cap=$!
 sleep 1
-ip netns exec cbt-cli python3 "$lab_py" load https://10.58.0.12/,https://10.58.0.13/ 2 "$work/ca.pem" "$work/cap.csv"
+ip netns exec cbt-cli python3 "$lab_py" load https://10.58.0.13/,https://10.58.0.12/ 2 "$work/ca.pem" "$work/cap.csv"
 wait "$cap" || true
 editcap -F pcap "$work/cap.pcapng" "$here/handshakes.pcap" >/dev/null
 phase before

@@ -63,9 +63,10 @@ def test_tls_capture_holds_the_expired_certificate_and_the_alert() -> None:
     )
     alerts = [r for r in rows if r[4]]
     # the frame numbers the case's key frames and explanation name
-    assert [r[0] for r in alerts] == ["23"]
-    assert [r[0] for r in rows if r[5]] == ["6", "21"]
-    assert rows[-1][0] == "24" and len(rows) == 24
+    # (the failing connection comes first, so these numbers do not depend on how the other one closes)
+    assert [r[0] for r in alerts] == ["8"]
+    assert [r[0] for r in rows if r[5]] == ["6", "15"]
+    assert "1" in _fields(TLS / "handshakes.pcap", ["tcp.flags.reset"], "frame.number == 9")[0]
     # exactly one alert, certificate_expired (45), sent by the client to the stale replica
     assert [(r[2], r[3], r[4]) for r in alerts] == [("10.58.0.2", "10.58.0.13", "45")]
     certs = {r[2]: (float(r[1]), r[5]) for r in rows if r[5]}
@@ -144,7 +145,8 @@ def test_dns_capture_shows_the_race() -> None:
     query = next(r for r in rows if r[4] == forged[4] and r[5] == "0")
     assert float(forged[8]) - float(query[8]) < 0.001
     assert float(real[8]) - float(query[8]) >= 0.015
-    assert [int(forged[0]), int(real[0])] == [16, 19]
+    assert [int(query[0]), int(forged[0]), int(real[0])] == [5, 6, 9]
+    assert rows[7][2] == "10.59.0.66" and rows[9][7].startswith("3")  # frames 8 (RST) and 10 (ICMP)
     # the late real answer finds the socket closed: ICMP port unreachable (type 3) after it
     assert any(r[7].startswith("3") and int(r[0]) > int(real[0]) for r in rows)
 
@@ -156,7 +158,11 @@ def test_dns_guard_drops_exactly_the_forgeries() -> None:
     n, _ = _errors(DNS / "latency_after.csv")
     # names are used round-robin and pay.svc.lab is the second of four
     assert by_reason == {0: sum(1 for i in range(n) if i % 4 == 1), 1: 0, 2: 0}
-    assert _errors(DNS / "latency_before.csv")[1] == n // 4
+    # before the fix only pay.svc.lab lookups fail, and the forgery wins (almost) every race for it
+    with (DNS / "latency_before.csv").open(encoding="ascii") as f:
+        failed = [i for i, r in enumerate(csv.DictReader(f)) if r["error"] == "1"]
+    assert all(i % 4 == 1 for i in failed)
+    assert len(failed) >= 0.9 * (n // 4)
     assert _errors(DNS / "latency_after.csv")[1] == 0
 
 
