@@ -12,13 +12,17 @@ import csv
 import importlib.util
 import io
 import json
+import os
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
+from kb.casebook.render import bpf
 from kb.external import which
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -246,3 +250,83 @@ def test_lab_helpers_print_usage_on_a_wrong_command(case: Path) -> None:
         [sys.executable, str(helper), "nonsense"], capture_output=True, text=True, timeout=30
     )
     assert proc.returncode == 2 and "reproduce.sh" in proc.stderr
+
+
+# --- the observers' maps: what BPF_PROG_TEST_RUN's return value cannot show -------------------
+
+
+def _run_and_dump(
+    case: Path, source: str, frames: list[int], tmp_path: Path
+) -> dict[str, list[dict[str, Any]]]:
+    """Compile, load and test-run the case's program on `frames` of its vectors.pcap; then every map's
+    entries (BTF-formatted) by map name. The tc programs of these cases always return TC_ACT_OK, so
+    the counting they exist for is only visible in their maps."""
+    ok, reason = bpf.bpf_available()
+    if not ok:
+        pytest.skip(f"this machine does not allow bpf(): {reason}")
+    obj = tmp_path / "prog.o"
+    bpf.compile_bpf(case / source, obj, extra=[], include=[], shown=source)
+    pin_name = f"cases2test_{os.getpid()}_{case.name.replace('-', '_')}"
+    accepted, log, pin = bpf.load(obj, pin_name)
+    assert accepted and pin is not None, log
+    try:
+        prog = next(pin.iterdir())
+        for n in frames:
+            assert bpf.test_run(prog, bpf.pcap_frame(case / "vectors.pcap", n)) in (0, 2)
+        show = subprocess.run(
+            [str(which("bpftool")), "-j", "prog", "show", "pinned", str(prog)],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        maps: dict[str, list[dict[str, Any]]] = {}
+        for map_id in json.loads(show.stdout)["map_ids"]:
+            info = json.loads(
+                subprocess.run(
+                    [str(which("bpftool")), "-j", "map", "show", "id", str(map_id)],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    timeout=60,
+                ).stdout
+            )
+            dump = subprocess.run(
+                [str(which("bpftool")), "-j", "map", "dump", "id", str(map_id)],
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=60,
+            )
+            maps[info["name"]] = [e.get("formatted", e) for e in json.loads(dump.stdout)]
+        return maps
+    finally:
+        shutil.rmtree(pin, ignore_errors=True)
+
+
+def test_tls_alert_counter_counts_only_plaintext_alerts(tmp_path: Path) -> None:
+    # frame 1 (certificate_expired) twice, then a handshake record, an application_data record
+    # (a TLS 1.3 alert on the wire), a 3-byte segment and ARP: only the two plaintext alerts count
+    maps = _run_and_dump(TLS, "tls_alert_count.bpf.c", [1, 1, 2, 3, 4, 5], tmp_path)
+    assert maps["alerts"] == [{"key": {"server": 218118666, "description": 45}, "value": 2}]
+
+
+def test_flow_accounting_keys_and_bytes(tmp_path: Path) -> None:
+    maps = _run_and_dump(EW, "flow_bytes.bpf.c", [1, 1, 2, 4, 5, 6], tmp_path)
+    flows = {
+        (e["key"]["proto"], e["key"]["sport"], e["key"]["dport"]): e["value"] for e in maps["flow_bytes"]
+    }
+    export = (6, 0x2823, 0xCE9C)  # 9000 -> 40142 in network byte order, as the kernel stores them
+    web = (6, 0x901F, 0x3E82)  # 8080 -> 33342
+    icmp = (1, 0, 0)  # no ports: one flow per address pair
+    # ARP and IPv6 are not accounted; bytes are whole frames (skb->len)
+    assert set(flows) == {export, web, icmp}, flows
+    assert flows[export] == {"packets": 2, "bytes": 2 * 1502}
+    assert flows[web]["packets"] == 1 and flows[icmp]["packets"] == 1
+
+
+def test_source_guard_counts_each_drop_reason(tmp_path: Path) -> None:
+    # forged DNS answer, forged ARP, IPv6, VLAN-tagged forgery; then two honest frames
+    maps = _run_and_dump(DNS, "pod_source_guard.bpf.c", [2, 4, 5, 6, 1, 3], tmp_path)
+    totals = {e["key"]: sum(v["value"] for v in e["values"]) for e in maps["guard_drops"]}
+    assert totals == {0: 1, 1: 1, 2: 2}
