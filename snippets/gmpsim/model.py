@@ -12,9 +12,11 @@ What is simplified (and said so where it happens):
 - Costs of runtime paths (schedule, newproc, thread wake-up, signal delivery, ...) are model
   parameters (`Costs`), set to the order of magnitude measured on this kind of machine; they
   are assumptions, not checked facts. Each M is assumed to have a CPU of its own.
-- Timers are a single heap: a sleeping G is readied at expiry onto the P it slept on if that
-  P is running Go code, else injected as if by the netpoller (the runtime keeps timers per P and
-  runs them at that P's next scheduling point or from the blocked netpoller).
+- Timers are a single heap: a sleeping G is readied at expiry into the runnext of the P it
+  slept on if that P is running Go code, else of an idle P that an M (the one blocked in netpoll,
+  or an idle one) takes to run the timer; either way it inherits its time slice, as in the
+  runtime. The runtime keeps timers per P and runs them at that P's next scheduling point, so
+  the G there waits for that point, which the model does not.
 - sync.Mutex hands the lock directly to the first waiter (starvation-mode behaviour); the
   normal mode's spinning and barging are not modelled.
 - GC is one stop-the-world window (sweep termination + mark termination merged) in which stacks
@@ -80,6 +82,7 @@ RUNQ_SIZE = 256  # len(p.runq), runtime/runtime2.go
 FORCE_PREEMPT_NS = 10_000_000  # forcePreemptNS, runtime/proc.go:6679
 NETPOLL_BATCH = 128  # var events [128]linux.EpollEvent, runtime/netpoll_epoll.go
 MAX_STACK = 1_000_000_000  # maxstacksize on 64-bit
+RUNTIME_MAIN_SCHEDTICKS = 4  # P0's schedtick when main.main starts (see Sim._start)
 
 WAIT_REASONS = {
     W.RECV: "chan receive", W.SEND: "chan send", W.LOCK: "sync.Mutex.Lock",
@@ -410,6 +413,12 @@ class Sim:
         self._newm_obj()  # sysmon's M
         g = self.newproc1("main", self.allp[0])
         self.main_g = g
+        # Before main.main, runtime.main runs the runtime's own goroutines on P0 (init's
+        # forcegchelper, gcenable's bgsweep and bgscavenge, each parking at once), so user code
+        # starts on a P whose schedtick has moved: 4 here (GODEBUG=schedtrace=1,scheddetail=1
+        # during a call-free main on GOMAXPROCS=1, Go 1.27.3 on this machine). It matters:
+        # schedtick % 61 == 0 would send the next schedule to the global queue before runnext.
+        self.allp[0].schedtick = RUNTIME_MAIN_SCHEDTICKS
         self.runqput(self.allp[0], g, True)
         self.sysmon_delay = 20
         self._push(20_000 + self.costs.usleep_slack_ns, EV_SYSMON, None, 0)
@@ -1439,6 +1448,16 @@ class Sim:
         self._push(self.now + self.costs.io_wake_ns, EV_NETPOLL_WAKE, m, m.token)
 
     def _timer_fire(self, g: G) -> None:
+        """A sleeping G's timer expired: its function readies the G into the runnext of the P
+        that runs the timer, so the G runs with the time slice it INHERITS (runqget returns
+        inheritTime): schedtick does not move, and sysmon's count (p.sysmontick.schedwhen) goes
+        on from whenever it last saw that P's schedtick change. When every P is idle, the M that
+        blocked in netpoll until this timer (findRunnable, runtime/proc.go:3404: `netpoll(delay)`
+        with delay = pollUntil - now) wakes, takes an idle P (`pidleget`) and runs the timer on
+        it (`pp.timers.check` at findRunnable's top, or stealWork's checkTimers); in the model
+        that is the netpoll M if one is blocked, else an idle M started with the P in hand.
+        Runtime: goroutineReady, runtime/time.go:446 (goready -> ready: runqput(mp.p, gp,
+        next=true), runtime/proc.go:1133)."""
         self.sched_events += 1
         pp = g.timer_p
         g.status = G_RUNNABLE
@@ -1446,8 +1465,25 @@ class Sim:
         if pp is not None and pp.status == P_RUNNING and pp.m is not None and pp.m.state == M_RUN:
             self.runqput(pp, g, True)
             self.wakep()
-        else:
+            return
+        p2 = None if self.gcwaiting else self.pidleget()
+        if p2 is None:
+            # No idle P (the timer's P is in a syscall, or the world is stopping): the G waits
+            # in the global queue for whichever M schedules next.
             self.injectglist([g], None)
+            return
+        self.runqput(p2, g, True)
+        nm = self.netpoll_m
+        if nm is not None and nm.state == M_NETPOLL:
+            # epoll_wait returns at the timer's deadline (pollUntil): that M takes the P.
+            self.netpoll_m = None
+            self.lastpoll = self.now
+            nm.nextp = p2
+            nm.state = M_WAKING
+            nm.token += 1
+            self._push(self.now + self.costs.io_wake_ns, EV_MSTART, nm, nm.token)
+        else:
+            self.startm(p2, False)
 
     # -- sysmon ----------------------------------------------------------------------------------
     def sysmon(self) -> None:

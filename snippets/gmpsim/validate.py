@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gmpsim import schedtrace
-from gmpsim.model import FORCE_PREEMPT_NS, Result
+from gmpsim.model import FORCE_PREEMPT_NS, Costs, Result
 from gmpsim.workload import (
     Workload,
     compute,
@@ -116,33 +116,83 @@ def scenario_a(run: RealRunner, ns: tuple[int, ...] = (200, 1000, 5000)) -> list
 
 
 # -- (b) call-free loop ------------------------------------------------------------------------
+# How long a G waits behind a call-free loop follows from sysmon and retake (runtime/proc.go):
+# sysmon sleeps 10 ms (+ timer slack) between checks once it has had nothing to retake for 50
+# cycles, and preempts a P whose schedtick has not moved since sysmon's OWN first sight of it
+# (p.sysmontick.schedwhen) at least forcePreemptNS ago. With a fresh time slice (Gosched) the wait
+# is therefore forcePreemptNS plus the time to sysmon's next check: anywhere in [10, ~20] ms,
+# depending on where the loop starts relative to sysmon's 10 ms beat. After time.Sleep the woken G
+# INHERITS the time slice (it runs from runnext), so the count may be well advanced already:
+# anywhere in (0, ~20] ms. Which value a trial gets depends on the phase of sysmon's beat, which
+# the loops' own lengths move; so the simulation replays the real program with the loop lengths
+# (and calibration time) it measured. The issue expected ~10-13 ms: that is the low part of the
+# window (one earlier measurement's min/median), not a bound the runtime keeps.
+SYSMON_MAX_SLEEP_NS = 10_000_000  # `if delay > 10*1000 { // up to 10ms` (µs), runtime/proc.go
+
+
 def sim_preempt(trials: int = 15, loop_ms: float = 60, asyncpreemptoff: bool = False,
-                seed: int = 1) -> list[float]:
-    """Delay (ms) before a goroutine spawned behind a call-free loop runs, GOMAXPROCS=1."""
+                seed: int = 1, loops_ms: list[float] | None = None, sleep_ms: float = 0,
+                calib_ms: float = 0) -> list[float]:
+    """Delay (ms) before a goroutine spawned behind a call-free loop runs, GOMAXPROCS=1. Each
+    trial starts with Gosched (a fresh time slice) or, with sleep_ms, time.Sleep (the woken G
+    inherits its time slice). `loops_ms` gives each trial's loop length (default: `trials` loops
+    of `loop_ms`); `calib_ms` is a call-free loop before the first trial (the Go program's
+    calibration)."""
+    loops = list(loops_ms) if loops_ms is not None else [loop_ms] * trials
     w = Workload(gomaxprocs=1, seed=seed)
     ran = w.chan("ran", cap=1)
     child = w.func("child", mark("ran"), send(ran))
-    w.main(repeat(trials, gosched(), mark("t0"), spawn(child), compute(ms=loop_ms, calls=False), recv(ran)))
+    ops = [compute(ms=calib_ms, calls=False)] if calib_ms > 0 else []
+    for lp in loops:
+        ops += [sleep(ms=sleep_ms) if sleep_ms > 0 else gosched(), mark("t0"), spawn(child),
+                compute(ms=lp, calls=False), recv(ran)]
+    w.main(*ops)
     r = w.run(asyncpreemptoff=asyncpreemptoff)
     return [(b - a) / 1e6 for a, b in zip(_marks(r, "t0"), _marks(r, "ran"), strict=True)]
 
 
+B_MEDIAN_MS = 5.0  # fresh slice: sim and real medians this close (15 trials each, a busy machine)
+
+
 def scenario_b(run: RealRunner) -> list[Row]:
-    real = run("gmpsim_preempt", {"GOMAXPROCS": "1"}, None)
-    rd = [float(x) for x in real["delay_ms"]]
-    sd = sim_preempt(trials=len(rd), loop_ms=float(real["loop_target_ms"]))
+    rows = []
     floor = FORCE_PREEMPT_NS / 1e6
-    # The real runtime only gets slower on a loaded machine (threads wait for a CPU), so the
-    # band is asymmetric around the real figures.
-    ok = min(rd) - 5 <= _median(sd) <= _median(rd) + 5 and min(sd) >= floor
-    rows = [Row(
-        "b",
-        {"en": "GOMAXPROCS=1, call-free loop: delay before the other goroutine runs (ms)",
-         "zh": "GOMAXPROCS=1,无函数调用的循环:另一个 goroutine 开始运行前的等待(毫秒)"},
-        _rng(rd, "{:.1f}"), _rng(sd, "{:.1f}"),
-        {"en": "sim median in [real min − 5 ms, real median + 5 ms]; every sim delay ≥ forcePreemptNS (10 ms)",
-         "zh": "模拟中位数落在 [真实最小值 − 5 ms, 真实中位数 + 5 ms];每个模拟值 ≥ forcePreemptNS(10 ms)"},
-        ok, rd, sd)]
+    # The latest preemption: sysmon first sees the new schedtick up to one period (its longest
+    # sleep + timer slack) after the slice starts, and preempts at its first check at least
+    # forcePreemptNS later (one period, as forcePreemptNS <= a period); then the signal and a
+    # schedule (model costs). A trial can exceed it only when the preemption's schedule falls on
+    # schedtick % 61 == 0 (the global queue first: main runs on for another slice), so the
+    # window bounds the median, not every trial.
+    c = Costs()
+    period = (SYSMON_MAX_SLEEP_NS + c.usleep_slack_ns) / 1e6
+    ceil = period + max(floor, period) + (c.signal_ns + c.schedule_ns) / 1e6
+    for sleep_ms in (0, 5):
+        real = run("gmpsim_preempt", {"GOMAXPROCS": "1"}, None if not sleep_ms else ["15", str(sleep_ms)])
+        rd = [float(x) for x in real["delay_ms"]]
+        sd = sim_preempt(loops_ms=[float(x) for x in real["loop_ms"]], sleep_ms=sleep_ms,
+                         calib_ms=float(real.get("calib_ms", 0)))
+        ms, mr = _median(sd), _median(rd)
+        if not sleep_ms:
+            ok = min(sd) >= floor and floor <= ms <= ceil and abs(ms - mr) <= B_MEDIAN_MS
+            what = {"en": "GOMAXPROCS=1, Gosched then a call-free loop: delay before the other goroutine runs (ms)",
+                    "zh": "GOMAXPROCS=1,Gosched 后进入无函数调用的循环:另一个 goroutine 开始运行前的等待(毫秒)"}
+            tol = {"en": f"every sim delay ≥ forcePreemptNS ({floor:.0f} ms); sim median in the source's window "
+                         f"[{floor:.0f}, {ceil:.1f}] ms (up to one sysmon period to see the new schedtick, then "
+                         f"forcePreemptNS) and within {B_MEDIAN_MS:.0f} ms of the real median",
+                   "zh": f"每个模拟值 ≥ forcePreemptNS({floor:.0f} ms);模拟中位数落在源码给出的区间 "
+                         f"[{floor:.0f}, {ceil:.1f}] ms(sysmon 最多一个周期后才看到新的 schedtick,再过 "
+                         f"forcePreemptNS),且与真实中位数相差 ≤ {B_MEDIAN_MS:.0f} ms"}
+        else:
+            ok = 0 < ms <= ceil and abs(ms - mr) <= period
+            what = {"en": f"same, but time.Sleep({sleep_ms} ms) before each loop: the woken goroutine inherits "
+                          "its time slice, so the wait can be under 10 ms (ms)",
+                    "zh": f"同上,但每次循环前 time.Sleep({sleep_ms} ms):被唤醒的 goroutine 继承时间片,"
+                          "等待可能不足 10 ms(毫秒)"}
+            tol = {"en": f"sim median in (0, {ceil:.1f}] ms and within one sysmon period ({period:.2f} ms) of the "
+                         "real median (where sysmon's count starts differs by one check between runs)",
+                   "zh": f"模拟中位数在 (0, {ceil:.1f}] ms 内,且与真实中位数相差不超过一个 sysmon 周期"
+                         f"({period:.2f} ms;sysmon 从哪一次检查开始计时,在不同运行之间会差一次)"}
+        rows.append(Row("b", what, _rng(rd, "{:.1f}"), _rng(sd, "{:.1f}"), tol, ok, rd, sd))
     real2 = run("gmpsim_preempt", {"GOMAXPROCS": "1", "GODEBUG": "asyncpreemptoff=1"}, ["5"])
     rd2 = [float(x) for x in real2["delay_ms"]]
     rl2 = [float(x) for x in real2["loop_ms"]]

@@ -340,3 +340,20 @@ def test_every_finished_goroutine_is_dead() -> None:
     sim.run()
     assert sim.finished
     assert sum(1 for g in sim.allg if g.status == G_DEAD) >= 50 - 0 and sim.live == 0
+
+
+def test_woken_sleeper_inherits_its_time_slice() -> None:
+    """A timer readies its G into runnext (goroutineReady -> ready), so the G runs with the time
+    slice it had: schedtick stays put and sysmon may preempt it well before 10 ms of running.
+    With Gosched (a fresh slice, from the global queue) it never can."""
+    w = Workload(gomaxprocs=1)
+    w.main(compute(ms=3), sleep(ms=5), compute(ms=1))
+    sim = Sim(w)
+    sim.run(4_000_000)  # main is asleep, P0 idle
+    tick = sim.allp[0].schedtick
+    sim.run(8_500_000)  # woken at 8 ms and running again
+    assert sim.main_g is not None and sim.main_g.status == 2 and sim.allp[0].schedtick == tick
+    fresh = sim_preempt(loops_ms=[60.0] * 8)
+    inherited = sim_preempt(loops_ms=[60.0 + 0.7 * i for i in range(8)], sleep_ms=5)
+    assert min(fresh) >= 10, fresh
+    assert min(inherited) < 10, inherited

@@ -2,8 +2,11 @@
 // and then runs a call-free loop (no function calls, so no cooperative preemption point): how
 // long does the spawned goroutine wait before it runs? sysmon preempts a G that kept the same
 // schedtick for forcePreemptNS (10 ms), asynchronously with a signal.
-// Each trial starts with runtime.Gosched() so main begins a fresh time slice.
-// Usage: gmpsim_preempt [trials]. Run with GOMAXPROCS=1. Prints one JSON line.
+// Each trial starts with runtime.Gosched() so main begins a fresh time slice; with a second
+// argument N > 0 it starts with time.Sleep(N ms) instead: the P goes idle, and the woken main runs
+// from runnext with the time slice it INHERITS (the timer's goready puts it there), so sysmon's
+// 10 ms count goes on from when it last saw the P's schedtick change, in the previous trial.
+// Usage: gmpsim_preempt [trials [sleep_ms]]. Run with GOMAXPROCS=1. Prints one JSON line.
 package main
 
 import (
@@ -31,8 +34,13 @@ func main() {
 	if len(os.Args) > 1 {
 		trials, _ = strconv.Atoi(os.Args[1])
 	}
+	sleepMs := 0
+	if len(os.Args) > 2 {
+		sleepMs, _ = strconv.Atoi(os.Args[2])
+	}
 	// Calibrate: iterations per millisecond (short runs, well below the 10 ms slice).
 	const probe = 2_000_000
+	calib := time.Now()
 	best := time.Hour
 	for i := 0; i < 5; i++ {
 		t := time.Now()
@@ -44,6 +52,7 @@ func main() {
 	perMs := float64(probe) / (float64(best) / 1e6)
 	loopMs := 60.0
 	iters := int(perMs * loopMs)
+	calibMs := float64(time.Since(calib)) / 1e6
 
 	base := time.Now()
 	delays := make([]float64, 0, trials)
@@ -52,7 +61,11 @@ func main() {
 		ran := make(chan time.Duration, 1)
 		// A fresh time slice for main: Gosched bumps the P's schedtick, so sysmon's 10 ms count
 		// starts here and not at some earlier point of the previous trial.
-		runtime.Gosched()
+		if sleepMs > 0 {
+			time.Sleep(time.Duration(sleepMs) * time.Millisecond)
+		} else {
+			runtime.Gosched()
+		}
 		t0 := time.Since(base)
 		go func() { ran <- time.Since(base) }()
 		sink += spin(iters)
@@ -63,7 +76,8 @@ func main() {
 	}
 	out := map[string]any{
 		"gomaxprocs": runtime.GOMAXPROCS(0), "trials": trials, "loop_target_ms": loopMs,
-		"delay_ms": delays, "loop_ms": loops, "godebug": os.Getenv("GODEBUG"),
+		"delay_ms": delays, "loop_ms": loops, "godebug": os.Getenv("GODEBUG"), "sleep_ms": sleepMs,
+		"calib_ms": calibMs,
 	}
 	b, _ := json.Marshal(out)
 	fmt.Println(string(b))
