@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import statistics
 import sys
 import time
 import tracemalloc
@@ -80,13 +82,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--procs", type=int, default=8)
     ap.add_argument("--sim-ms", type=int, default=1000)
     ap.add_argument("--memory", action="store_true", help="also measure peak memory at 10k and 100k goroutines")
-    ap.add_argument("--repeat", type=int, default=3,
-                    help="runs of the main workload; the fastest is reported (least disturbed by other load)")
+    ap.add_argument("--repeat", type=int, default=5,
+                    help="runs of the main workload; the fastest is reported (least disturbed by other load), "
+                         "with the median")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args(argv)
     runs = [run_once(a.goroutines, a.procs, a.sim_ms * 1_000_000) for _ in range(max(1, a.repeat))]
     best = min(runs, key=lambda r: r["cpu_s"])
     best["cpu_s_all_runs"] = [r["cpu_s"] for r in runs]
+    best["cpu_s_median"] = round(statistics.median(r["cpu_s"] for r in runs), 3)
+    best["sched_events_per_s_median"] = round(statistics.median(r["sched_events_per_s"] for r in runs))
+    best["events_per_s_median"] = round(statistics.median(r["events_per_s"] for r in runs))
+    # Other load on the machine while we ran (1-minute load average), to read the figures by.
+    best["loadavg_1m"] = os.getloadavg()[0]
     res: dict[str, Any] = {"main": best}
     if a.memory:
         # Memory must be linear in live goroutines: the same workload at two sizes, briefly.
@@ -99,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
               f"wall {m['wall_s']:.2f} s, CPU {m['cpu_s']:.2f} s; {m['events']:,} events "
               f"({m['events_per_s']:,}/CPU-s), {m['sched_events']:,} scheduler events "
               f"({m['sched_events_per_s']:,}/CPU-s); best of {len(m['cpu_s_all_runs'])} runs, CPU s: "
-              f"{m['cpu_s_all_runs']}")
+              f"{m['cpu_s_all_runs']}; median: {m['sched_events_per_s_median']:,} scheduler events/CPU-s, "
+              f"{m['events_per_s_median']:,} events/CPU-s; load average {m['loadavg_1m']:.2f}")
         for mm in res.get("memory", []):
             print(f"  memory: {mm['goroutines']:,} goroutines -> peak {mm['peak_bytes'] / 2**20:.1f} MiB "
                   f"({mm['peak_bytes'] / mm['goroutines']:.0f} B per goroutine)")

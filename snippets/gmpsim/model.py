@@ -328,6 +328,12 @@ class Sim:
         self.now = 0
         self.seq = 0
         self.heap: list[tuple[int, int, int, Any, int]] = []
+        # Network waits of one duration become ready in the order they were pushed (now only
+        # grows), so each duration is a FIFO "lane": only its head sits in the heap and the rest
+        # waits here, behind it. The pop order is exactly that of one heap holding everything,
+        # but the heap stays small (100,000 goroutines in netwait would otherwise make every
+        # heap operation walk 17 levels). Keyed by the duration, which is the event's token.
+        self.lanes: dict[int, deque[tuple[int, int, int, Any, int]]] = {}
         self.st = _Stats()
         self.sched_events = 0  # kept out of _Stats: it is bumped on the hottest paths
         self.events = 0
@@ -665,13 +671,29 @@ class Sim:
     def schedule(self, m: M) -> None:
         """One round of the scheduler on M: find a runnable G and execute it.
         Runtime: schedule, runtime/proc.go:4150."""
-        if m.lockedg is not None and m.p is not None:
+        pp = m.p
+        if m.lockedg is not None and pp is not None:
             self.stoplockedm(m)
             return
-        r = self.findRunnable(m)
-        if r is None:
-            return
-        gp, inherit, trywake = r
+        # findRunnable's first two sources, inlined (the hottest path of the simulator): with no
+        # stop-the-world pending and no 61st-tick visit to the global queue due, runnext (the
+        # time slice inherited) and then the head of the local queue.
+        gp = None
+        if pp is not None and not self.gcwaiting and (pp.schedtick % 61 or not self.runq):
+            gp = pp.runnext
+            if gp is not None:
+                pp.runnext = None
+                inherit = True
+            elif pp.runq:
+                gp = pp.runq.popleft()
+                inherit = False
+        if gp is None:
+            r = self.findRunnable(m)
+            if r is None:
+                return
+            gp, inherit, trywake = r
+        else:
+            trywake = False
         if m.spinning:
             self.resetspinning(m)
         if trywake:
@@ -904,7 +926,12 @@ class Sim:
                 g.pc += 1
                 self.netwaiters += 1
                 self.seq += 1
-                heappush(self.heap, (t + a, self.seq, EV_NETREADY, g, 0))
+                lane = self.lanes.get(a)
+                if lane is None:
+                    self.lanes[a] = deque()
+                    heappush(self.heap, (t + a, self.seq, EV_NETREADY, g, a))
+                else:
+                    lane.append((t + a, self.seq, EV_NETREADY, g, a))
                 self.gopark(m, g, "IO wait")
                 return
             elif code == SLEEP:
@@ -1685,6 +1712,7 @@ class Sim:
         every event (tests use it to check invariants)."""
         heap = self.heap
         pop = heapq.heappop
+        lanes = self.lanes
         limit = until_ns if until_ns is not None else 1 << 62
         max_events = self.max_events or (1 << 62)
         events = self.events
@@ -1692,17 +1720,24 @@ class Sim:
             ev = pop(heap)
             t, _, kind, obj, token = ev
             if t > limit:
-                heapq.heappush(heap, ev)  # not ours to process: leave it for a later run()
+                heappush(heap, ev)  # not ours to process: leave it for a later run()
                 self.now = limit
                 break
             self.now = t
             events += 1
             if events > max_events:
+                heappush(heap, ev)
+                events -= 1
                 break
             if kind == EV_RUN:
                 if obj.token == token:
                     self.run_g(obj, t)
             elif kind == EV_NETREADY:
+                lane = lanes[token]
+                if lane:
+                    heappush(heap, lane.popleft())  # the lane's next event becomes its head
+                else:
+                    del lanes[token]
                 self.netready.append(obj)
                 pm = self.netpoll_m
                 if pm is not None and pm.state == M_NETPOLL:

@@ -51,7 +51,8 @@ def register(commands: Any, bench_commands: Any) -> None:
     b.add_argument("--goroutines", type=int, default=100_000)
     b.add_argument("--procs", type=int, default=8)
     b.add_argument("--sim-ms", type=int, default=1000)
-    b.add_argument("--repeat", type=int, default=3, help="runs of the main workload; the fastest is reported")
+    b.add_argument("--repeat", type=int, default=5,
+                   help="runs of the main workload; the fastest is reported, with the median")
     b.add_argument("--memory", action="store_true", help="also measure memory at two sizes (tracemalloc)")
     b.add_argument("--json", action="store_true")
     b.set_defaults(handler=_bench)
