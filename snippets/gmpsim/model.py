@@ -839,25 +839,24 @@ class Sim:
         """Run gp on M: _Grunnable -> _Grunning; a new time slice (schedtick++) unless inherited.
         Runtime: execute, runtime/proc.go:3346."""
         self.sched_events += 1
-        pp = m.p
-        assert pp is not None
+        now = self.now
         m.curg = gp
         gp.m = m
         gp.status = G_RUNNING
         gp.preempt = False
         if not inherit:
-            pp.schedtick += 1
-        lat = self.now - gp.ready_at
+            m.p.schedtick += 1  # type: ignore[union-attr]
+        lat = now - gp.ready_at
         self.lat_count += 1
         self.lat_sum += lat
         self.lat_hist[lat.bit_length()] += 1
         if self.latencies is not None:
             self.latencies.append(lat)
-        gp.slice_start = self.now
+        gp.slice_start = now
         m.state = M_RUN
         if self.log is not None:
-            self._log("execute", gp, pp, m)
-        self.run_g(m, self.now + self.schedule_ns)
+            self._log("execute", gp, m.p, m)
+        self.run_g(m, now + self.schedule_ns)
 
     def _stop_slice(self, m: M, gp: G) -> None:
         pp = m.p
@@ -1152,7 +1151,7 @@ class Sim:
         g.m = None
         m.curg = None
         if self.log is not None:
-            self._log("gopark", g, m.p, m)
+            self._log("gopark", g, pp, m)
         self.schedule(m)
 
     def goready(self, m: M, g: G) -> None:
