@@ -15,8 +15,9 @@ What is simplified (and said so where it happens):
 - Timers are a single heap: a sleeping G is readied at expiry into the runnext of the P it
   slept on if that P is running Go code, else of an idle P that an M (the one blocked in netpoll,
   or an idle one) takes to run the timer; either way it inherits its time slice, as in the
-  runtime. The runtime keeps timers per P and runs them at that P's next scheduling point, so
-  the G there waits for that point, which the model does not.
+  runtime; with every P idle it wakes when that M's epoll_wait returns (whole milliseconds,
+  rounded down, then 1 ms more). The runtime keeps timers per P and runs them at that P's next
+  scheduling point, so the G there waits for that point, which the model does not.
 - sync.Mutex hands the lock directly to the first waiter (starvation-mode behaviour); the
   normal mode's spinning and barging are not modelled.
 - GC is one stop-the-world window (sweep termination + mark termination merged) in which stacks
@@ -372,6 +373,7 @@ class Sim:
         self.netpoll_m: M | None = None
         self.netready: deque[G] = deque()
         self.netwaiters = 0
+        self.idle_since = 0
         self.sysmonwait = False
         self.sysmon_idle = 0
         self.sysmon_delay = 0
@@ -538,6 +540,8 @@ class Sim:
         pp.status = P_IDLE
         pp.idle = True
         self.pidle.append(pp)
+        if len(self.pidle) == self.gomaxprocs:
+            self.idle_since = self.now  # the last M now blocks in netpoll until the next timer
 
     def pidleget(self) -> P | None:
         """Take an idle P (the list is LIFO). Runtime: pidleget, runtime/proc.go:7453."""
@@ -1473,7 +1477,18 @@ class Sim:
         m.token += 1
         self._push(self.now + self.costs.io_wake_ns, EV_NETPOLL_WAKE, m, m.token)
 
-    def _timer_fire(self, g: G) -> None:
+    def _epoll_wake(self, block: int, when: int) -> int:
+        """When an M that blocked in netpoll at `block`, waiting for a timer due at `when`, gets
+        back: epoll_wait takes whole milliseconds, rounded DOWN (delay / 1e6; 1 below 1 ms), so
+        it returns early and waits 1 ms more; each wait also ends up to the timer slack late.
+        Runtime: netpoll, runtime/netpoll_epoll.go:113."""
+        t = block
+        while t < when:
+            d = when - t
+            t += (d // 1_000_000 if d >= 1_000_000 else 1) * 1_000_000 + self.costs.usleep_slack_ns
+        return t
+
+    def _timer_fire(self, g: G, late: int = 0) -> None:
         """A sleeping G's timer expired: its function readies the G into the runnext of the P
         that runs the timer, so the G runs with the time slice it INHERITS (runqget returns
         inheritTime): schedtick does not move, and sysmon's count (p.sysmontick.schedwhen) goes
@@ -1484,11 +1499,21 @@ class Sim:
         that is the netpoll M if one is blocked, else an idle M started with the P in hand.
         Runtime: goroutineReady, runtime/time.go:446 (goready -> ready: runqput(mp.p, gp,
         next=true), runtime/proc.go:1133)."""
-        self.sched_events += 1
         pp = g.timer_p
+        running = pp is not None and pp.status == P_RUNNING and pp.m is not None and pp.m.state == M_RUN
+        if not running and not late and len(self.pidle) == self.gomaxprocs:
+            # Every P idle: the timer is run by the M blocked in netpoll, when epoll_wait returns.
+            # The M reaches epoll_wait one findRunnable pass (schedule_ns) after the P went idle,
+            # so a sleep of whole milliseconds is never a whole number of epoll milliseconds.
+            wake = self._epoll_wake(self.idle_since + self.schedule_ns, self.now)
+            if wake > self.now:
+                self._push(wake, EV_TIMER, g, 1)
+                return
+        self.sched_events += 1
         g.status = G_RUNNABLE
         g.waitreason = ""
-        if pp is not None and pp.status == P_RUNNING and pp.m is not None and pp.m.state == M_RUN:
+        if running:
+            assert pp is not None
             self.runqput(pp, g, True)
             self.wakep()
             return
@@ -1754,7 +1779,7 @@ class Sim:
                 if obj.token == token and obj.state == M_SYSCALL:
                     self.exitsyscall(obj)
             elif kind == EV_TIMER:
-                self._timer_fire(obj)
+                self._timer_fire(obj, token)
             elif kind == EV_PREEMPT:
                 if obj.token == token:
                     self._preempt_now(obj)

@@ -152,6 +152,9 @@ def sim_preempt(trials: int = 15, loop_ms: float = 60, asyncpreemptoff: bool = F
 
 
 B_MEDIAN_MS = 5.0  # fresh slice: sim and real medians this close (15 trials each, a busy machine)
+# The real sysmon period is its 10 ms sleep plus slack plus the thread's wake-up: 10.1-10.4 ms
+# between GODEBUG=schedtrace=1 lines on this machine, against the model's 10.05 ms.
+B_PERIOD_MARGIN_MS = 1.0
 
 
 def scenario_b(run: RealRunner) -> list[Row]:
@@ -183,15 +186,17 @@ def scenario_b(run: RealRunner) -> list[Row]:
                          f"[{floor:.0f}, {ceil:.1f}] ms(sysmon 最多一个周期后才看到新的 schedtick,再过 "
                          f"forcePreemptNS),且与真实中位数相差 ≤ {B_MEDIAN_MS:.0f} ms"}
         else:
-            ok = 0 < ms <= ceil and abs(ms - mr) <= period
+            ok = 0 < ms <= ceil and abs(ms - mr) <= period + B_PERIOD_MARGIN_MS
             what = {"en": f"same, but time.Sleep({sleep_ms} ms) before each loop: the woken goroutine inherits "
                           "its time slice, so the wait can be under 10 ms (ms)",
                     "zh": f"同上,但每次循环前 time.Sleep({sleep_ms} ms):被唤醒的 goroutine 继承时间片,"
                           "等待可能不足 10 ms(毫秒)"}
-            tol = {"en": f"sim median in (0, {ceil:.1f}] ms and within one sysmon period ({period:.2f} ms) of the "
-                         "real median (where sysmon's count starts differs by one check between runs)",
+            tol = {"en": f"sim median in (0, {ceil:.1f}] ms and within one sysmon period ({period:.2f} ms, "
+                         f"+{B_PERIOD_MARGIN_MS:.0f} ms for the real period's wake-up latency) of the real median: "
+                         "which check sysmon's count starts from differs by one between runs",
                    "zh": f"模拟中位数在 (0, {ceil:.1f}] ms 内,且与真实中位数相差不超过一个 sysmon 周期"
-                         f"({period:.2f} ms;sysmon 从哪一次检查开始计时,在不同运行之间会差一次)"}
+                         f"({period:.2f} ms,另加 {B_PERIOD_MARGIN_MS:.0f} ms 的真实唤醒延迟):sysmon 从哪一次检查"
+                         "开始计时,在不同运行之间会差一次"}
         rows.append(Row("b", what, _rng(rd, "{:.1f}"), _rng(sd, "{:.1f}"), tol, ok, rd, sd))
     real2 = run("gmpsim_preempt", {"GOMAXPROCS": "1", "GODEBUG": "asyncpreemptoff=1"}, ["5"])
     rd2 = [float(x) for x in real2["delay_ms"]]
