@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gmpsim.model import G_DEAD, G_RUNNABLE, RUNQ_SIZE, Sim
+from gmpsim.model import EV_NETREADY, G_DEAD, G_RUNNABLE, RUNQ_SIZE, Sim
 from gmpsim.workload import (
     Op,
     Workload,
@@ -116,6 +116,20 @@ class Checker:
         running = [m.curg for m in sim.allm if m.curg is not None]
         assert len({id(g) for g in running}) == len(running), "a G runs on two Ms"
         assert not seen & {id(g) for g in running}, "a running G is also queued"
+        # Network-ready lanes (one per wait duration): exactly the lane's head is in the heap and
+        # the rest follow it in (time, seq) order, so the heap pops what one heap of everything
+        # would pop.
+        heads: dict[int, tuple[int, int]] = {}
+        for t, seq, kind, _, token in sim.heap:
+            if kind == EV_NETREADY:
+                assert token not in heads, f"two heads of the {token} ns lane in the heap"
+                heads[token] = (t, seq)
+        assert set(heads) == set(sim.lanes), "a lane without its head in the heap, or the reverse"
+        for dur, lane in sim.lanes.items():
+            prev = heads[dur]
+            for t, seq, _, _, _ in lane:
+                assert (t, seq) > prev and t >= sim.now, f"the {dur} ns lane is out of order"
+                prev = (t, seq)
 
 
 workloads = st.tuples(
