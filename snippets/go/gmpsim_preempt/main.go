@@ -59,8 +59,9 @@ func main() {
 	loops := make([]float64, 0, trials)
 	for i := 0; i < trials; i++ {
 		ran := make(chan time.Duration, 1)
-		// A fresh time slice for main: Gosched bumps the P's schedtick, so sysmon's 10 ms count
-		// starts here and not at some earlier point of the previous trial.
+		// Gosched: a fresh time slice for main (it comes back from the global queue, schedtick
+		// moves), so sysmon's 10 ms count starts here. Sleep: main comes back through runnext and
+		// inherits its slice, so the count may have started in the previous trial.
 		if sleepMs > 0 {
 			time.Sleep(time.Duration(sleepMs) * time.Millisecond)
 		} else {
