@@ -180,3 +180,19 @@ def test_escape_keeps_markdown_and_code() -> None:
         markdown_text("**bold** and `<b>`\n\n```c\nif (a < b) {}\n```\n"), extensions=["fenced_code"]
     )
     assert "<strong>bold</strong>" in html and "<code>&lt;b&gt;</code>" in html and "if (a &lt; b) {}" in html
+
+
+def test_error_rates_without_any_error_report_no_test() -> None:
+    import warnings
+
+    import numpy as np
+    from kb.casebook.render import slo
+
+    zeros = np.zeros(400, dtype=bool)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # statsmodels' 0/0 RuntimeWarning would fail here
+        out = slo.error_rates(zeros, zeros, 0.95)
+    assert out["change"]["pvalue"] is None
+    some = zeros.copy()
+    some[:20] = True
+    assert 0 < slo.error_rates(some, zeros, 0.95)["change"]["pvalue"] < 0.001

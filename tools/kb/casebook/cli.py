@@ -75,7 +75,8 @@ def _reproduce(args: argparse.Namespace) -> int:
     if script is None:
         raise CaseError(problems)
     print(f"running {rep.script.path} (requires: {', '.join(rep.requires) or 'nothing listed'})")
-    proc = subprocess.run(["sh", str(script)], cwd=folder, check=False)
+    # bash, not sh: the scripts use bash features (set -o pipefail, arrays); dash rejects them.
+    proc = subprocess.run(["bash", str(script)], cwd=folder, check=False)
     if proc.returncode != 0:
         raise KbError(f"{folder}/{rep.script.path} exited with {proc.returncode}: see its output above")
     _, after = check_case(folder, display_root=Path.cwd())

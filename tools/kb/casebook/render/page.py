@@ -515,10 +515,12 @@ def _slo(art: SloArtifact, data: dict[str, Any], base: str, lang: Lang) -> list[
             f"[{_pct(e['low'])}, {_pct(e['high'])}] |"
         )
     c = er["change"]
+    no_test = {"zh": "两侧都没有错误(或全部出错),不做检验", "en": "no test: no errors (or only errors) on both sides"}
+    pvalue = no_test[lang] if c["pvalue"] is None else f"{L['pvalue'][lang]} {c['pvalue']:.3g}"
     out += [
         "",
         f"**{L['error_change'][lang]}**: {c['estimate'] * 100:+.3f} pp, {conf} CI "
-        f"[{c['low'] * 100:+.3f}, {c['high'] * 100:+.3f}] pp; {L['pvalue'][lang]} {c['pvalue']:.3g}",
+        f"[{c['low'] * 100:+.3f}, {c['high'] * 100:+.3f}] pp; {pvalue}",
         "",
     ]
     obj = art.objective

@@ -18,7 +18,7 @@ import numpy as np
 
 from kb.errors import KbError
 
-VERSION = "slo-1"
+VERSION = "slo-2"
 QUANTILE = 0.99
 SEED = 20260314
 N_RESAMPLES = 2000
@@ -136,12 +136,16 @@ def error_rates(before: np.ndarray, after: np.ndarray, confidence: float) -> dic
         out["before"]["requests"],
     )
     lo, hi = confint_proportions_2indep(k1, n1, k2, n2, method="newcomb", compare="diff", alpha=alpha)
-    test = test_proportions_2indep(k1, n1, k2, n2, method="score", compare="diff")
+    # With no errors (or only errors) on both sides the score test is undefined (0/0): report no test
+    # rather than "p-value nan".
+    pvalue = None
+    if 0 < k1 + k2 < n1 + n2:
+        pvalue = float(test_proportions_2indep(k1, n1, k2, n2, method="score", compare="diff").pvalue)
     out["change"] = {
         "estimate": k1 / n1 - k2 / n2,
         "low": float(lo),
         "high": float(hi),
-        "pvalue": float(test.pvalue),
+        "pvalue": pvalue,
     }
     return out
 
