@@ -41,10 +41,11 @@ def _edit_code(nb: Path) -> None:
 
 
 def _edit_prose(nb: Path) -> None:
-    text = nb.read_text(encoding="utf-8")
-    marker = '# %% [markdown] tags=["en"]\n'
-    at = text.index(marker) + len(marker)
-    nb.write_text(text[:at] + "# (edited prose)\n#\n" + text[at:], encoding="utf-8")
+    """Insert a line into the first English markdown cell (its header may carry source_hash=...)."""
+    lines = nb.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith('# %% [markdown] tags=["en"]'))
+    lines[at + 1 : at + 1] = ["# (edited prose)\n", "#\n"]
+    nb.write_text("".join(lines), encoding="utf-8")
 
 
 def _set_executor(root: Path, executor: str) -> None:
