@@ -98,3 +98,15 @@ def test_failed_build_keeps_the_previous_site_whole(mini_project) -> None:  # ty
     assert kb("build", cwd=root).returncode == 1
     assert sorted(p.relative_to(root / "site") for p in (root / "site").rglob("*")) == before
     assert "v1" in (root / "site/n/index.html").read_text(encoding="utf-8")
+
+
+def test_rendered_notebook_cache_gives_the_same_page(mini_project) -> None:  # type: ignore[no-untyped-def]
+    root = mini_project({"c.py": notebook(("zh", "# 缓存"), ("en", "# Cache"), ("code", "print('cached')"))})
+    assert kb("build", cwd=root).returncode == 0
+    first = {p: (root / "site" / p).read_text(encoding="utf-8") for p in ("c/index.html", "en/c/index.html")}
+    entries = list((root / ".cache/kb-notebooks-html").glob("*.json"))
+    assert len(entries) == 2  # one per language
+    assert kb("build", cwd=root).returncode == 0
+    second = {p: (root / "site" / p).read_text(encoding="utf-8") for p in first}
+    assert second == first
+    assert 'id="缓存"' in second["c/index.html"] and "cached" in second["en/c/index.html"]

@@ -20,3 +20,5 @@ class NotebooksConfig(base.Config):
     # Files (globs, from the project root) whose change re-executes every notebook.
     inputs = c.Type(list, default=["uv.lock", "snippets/**/*.py", "snippets/**/*.go"])
     cache_dir = c.Type(str, default=".cache/jupyter-cache")
+    # Final HTML of rendered notebook pages (see rendered.py).
+    render_cache_dir = c.Type(str, default=".cache/kb-notebooks-html")

@@ -13,7 +13,7 @@ from mkdocs.structure.pages import Page
 
 from kb.errors import KbError
 from kb.evidence import claims
-from kb.notebooks import headings, offline, pipeline
+from kb.notebooks import headings, offline, pipeline, rendered
 from kb.notebooks.config import NotebooksConfig
 
 log = logging.getLogger("mkdocs.plugins.kb-notebooks")
@@ -122,14 +122,25 @@ class NotebooksPlugin(BasePlugin[NotebooksConfig]):
         # Why: mkdocs-jupyter's ids are ASCII-only (Chinese headings get id=""), which breaks the
         # TOC and Material's search; re-id the rendered headings with the site's slugify. And
         # nbconvert's template loads MathJax/mermaid from CDNs: the site makes no such request.
+        # The result is cached (rendered.py): unchanged notebooks skip nbconvert entirely.
         if page.file.src_uri not in self._generated:
             return page
         render = page.render
+        jupyter = config.plugins.get("mkdocs-jupyter")
+        options = dict(jupyter.config) if jupyter is not None else {}
+        folder = Path(config.config_file_path).parent / self.config.render_cache_dir
+        digest = rendered.key(Path(page.file.abs_src_path or ""), options)
 
         def render_with_ids(config: MkDocsConfig, files: Files) -> None:
-            render(config, files)
-            content = offline.strip_remote_scripts(page.content or "")
+            hit = rendered.load(folder, digest)
+            if hit is not None:
+                content, page.title = hit["content"], hit["title"]
+            else:
+                render(config, files)
+                content = offline.strip_remote_scripts(page.content or "")
             page.content, page.toc = headings.fix_headings(content)
+            if hit is None:
+                rendered.store(folder, digest, page.content, page.title)
 
         page.render = render_with_ids  # type: ignore[method-assign]
         return page
