@@ -1,9 +1,11 @@
-"""Session fixtures shared by all test areas: the real site, built once, and served on 127.0.0.1."""
+"""Session fixtures shared by all test areas: the real site, built once and served on 127.0.0.1, and
+one Debian Chromium driven by Playwright (never a browser Playwright downloads)."""
 
 from __future__ import annotations
 
 import functools
 import http.server
+import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,3 +42,34 @@ def site_url(built_site: Path) -> Iterator[str]:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
+
+
+# Flags for Debian chromium as root with no network: without the background-networking ones it
+# calls Google hosts at start-up (those are Chromium's requests, not a page's).
+CHROMIUM_ARGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+)  # fmt: skip
+# Material renders mermaid into a *closed* shadow root; tests open it to see the SVG.
+OPEN_SHADOW = (
+    "const o = Element.prototype.attachShadow;"
+    " Element.prototype.attachShadow = function (i) { return o.call(this, {...i, mode: 'open'}); };"
+)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=list(CHROMIUM_ARGS)
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def open_shadow() -> str:
+    """Init script that makes shadow roots open, so locators can see mermaid's SVG."""
+    return OPEN_SHADOW

@@ -48,30 +48,28 @@ def served(case_dir: Path) -> Iterator[str]:
         srv.shutdown()
 
 
-def test_flame_view_and_filter_offline(served: str) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(which("chromium")), args=["--no-sandbox"])
-        page = browser.new_page()
-        errors: list[str] = []
-        foreign: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("request", lambda r: foreign.append(r.url) if not r.url.startswith(served) else None)
-        page.goto(f"{served}/en/casebooks/syn-drop-lab/")
-        page.wait_for_selector(".kb-flame svg rect", timeout=15000)
-        before = page.locator(".kb-flame svg rect").count()
-        page.locator(".kb-flame-buttons button").nth(1).click()  # "after": gc appears, tcp_retransmit goes
-        page.wait_for_function("document.querySelector('.kb-flame').textContent.includes('gc')", timeout=5000)
-        assert "tcp_retransmit" not in (page.locator(".kb-flame").text_content() or "")
-        assert before > 0
-        page.goto(f"{served}/casebooks/")
-        rows = page.locator("#kb-case-table tbody tr:not([hidden])")
-        assert rows.count() == 2
-        page.select_option("select[name=taxonomy]", "tcp")
-        assert rows.count() == 1
-        assert "syn-drop-lab" in (rows.first.inner_html() or "")
-        page.select_option("select[name=severity]", "SEV3")
-        assert page.locator(".kb-case-count").text_content() == "1"
-        browser.close()
+def test_flame_view_and_filter_offline(served: str, browser) -> None:  # type: ignore[no-untyped-def]
+    # the session's Debian Chromium (tests/conftest.py): one sync Playwright per process
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    foreign: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: foreign.append(r.url) if not r.url.startswith(served) else None)
+    page.goto(f"{served}/en/casebooks/syn-drop-lab/")
+    page.wait_for_selector(".kb-flame svg rect", timeout=15000)
+    before = page.locator(".kb-flame svg rect").count()
+    page.locator(".kb-flame-buttons button").nth(1).click()  # "after": gc appears, tcp_retransmit goes
+    page.wait_for_function("document.querySelector('.kb-flame').textContent.includes('gc')", timeout=5000)
+    assert "tcp_retransmit" not in (page.locator(".kb-flame").text_content() or "")
+    assert before > 0
+    page.goto(f"{served}/casebooks/")
+    rows = page.locator("#kb-case-table tbody tr:not([hidden])")
+    assert rows.count() == 2
+    page.select_option("select[name=taxonomy]", "tcp")
+    assert rows.count() == 1
+    assert "syn-drop-lab" in (rows.first.inner_html() or "")
+    page.select_option("select[name=severity]", "SEV3")
+    assert page.locator(".kb-case-count").text_content() == "1"
+    context.close()
     assert errors == [] and foreign == []

@@ -4,47 +4,28 @@ another host for anything."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from urllib.parse import urlparse
 
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Material renders mermaid into a closed shadow root; open it so the test can see the SVG.
-OPEN_SHADOW = (
-    "const o = Element.prototype.attachShadow; "
-    "Element.prototype.attachShadow = function (i) { return o.call(this, {...i, mode: 'open'}); };"
-)
 # page -> mermaid diagrams it contains (the same in both languages)
 DIAGRAMS = {"why-efficient": 1, "gmp-and-stacks": 2, "goroutine-creation": 2}
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield b
-        b.close()
-
-
-def _visit(browser: object, url: str) -> tuple[object, object, list[str]]:
+def _visit(browser: object, url: str, open_shadow: str) -> tuple[object, object, list[str]]:
     context = browser.new_context()  # type: ignore[attr-defined]
-    context.add_init_script(OPEN_SHADOW)
+    context.add_init_script(open_shadow)
     page = context.new_page()
     foreign: list[str] = []
     page.on(
         "request",
-        lambda r: foreign.append(r.url)
-        if urlparse(r.url).hostname not in ("127.0.0.1", None) and not r.url.startswith("data:")
-        else None,
+        lambda r: (
+            foreign.append(r.url)
+            if urlparse(r.url).hostname not in ("127.0.0.1", None) and not r.url.startswith("data:")
+            else None
+        ),
     )
     page.goto(url)
     return context, page, foreign
@@ -52,8 +33,10 @@ def _visit(browser: object, url: str) -> tuple[object, object, list[str]]:
 
 @pytest.mark.parametrize("lang", ["", "en/"])
 @pytest.mark.parametrize("stem", sorted(DIAGRAMS))
-def test_diagrams_render_and_claims_expand(browser: object, site_url: str, stem: str, lang: str) -> None:
-    context, page, foreign = _visit(browser, f"{site_url}/{lang}scheduler/{stem}/")
+def test_diagrams_render_and_claims_expand(
+    browser: object, site_url: str, open_shadow: str, stem: str, lang: str
+) -> None:
+    context, page, foreign = _visit(browser, f"{site_url}/{lang}scheduler/{stem}/", open_shadow)
     try:
         svgs = page.locator("div.mermaid svg")  # type: ignore[attr-defined]
         svgs.nth(DIAGRAMS[stem] - 1).wait_for(state="attached", timeout=20_000)
@@ -67,8 +50,10 @@ def test_diagrams_render_and_claims_expand(browser: object, site_url: str, stem:
 
 
 @pytest.mark.parametrize("lang", ["", "en/"])
-def test_lab_notebook_shows_plot_and_results(browser: object, site_url: str, lang: str) -> None:
-    context, page, foreign = _visit(browser, f"{site_url}/{lang}scheduler/stacks-lab/")
+def test_lab_notebook_shows_plot_and_results(
+    browser: object, site_url: str, open_shadow: str, lang: str
+) -> None:
+    context, page, foreign = _visit(browser, f"{site_url}/{lang}scheduler/stacks-lab/", open_shadow)
     try:
         html = page.content()  # type: ignore[attr-defined]
         assert "simulated run order (creation index)" in html

@@ -34,7 +34,9 @@ ALLOWED = re.compile(
 
 
 def _pair(stem: str) -> tuple[str, str]:
-    return (DOCS / f"{stem}.md").read_text(encoding="utf-8"), (DOCS / f"{stem}.en.md").read_text(encoding="utf-8")
+    return (DOCS / f"{stem}.md").read_text(encoding="utf-8"), (DOCS / f"{stem}.en.md").read_text(
+        encoding="utf-8"
+    )
 
 
 def _refs(text: str) -> Counter[tuple[str, str]]:

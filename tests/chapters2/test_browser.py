@@ -4,19 +4,11 @@ make no request to another host."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import expect
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Material renders mermaid into a closed shadow root; open it so the test can see the SVG.
-OPEN_SHADOW = (
-    "const o = Element.prototype.attachShadow;"
-    " Element.prototype.attachShadow = function (i) { return o.call(this, {...i, mode: 'open'}); };"
-)
 # page -> number of ```mermaid fences it has (the same in zh and en, see test_pages).
 DIAGRAMS = {
     "scheduler/runqueues-and-stealing/": 1,
@@ -25,24 +17,11 @@ DIAGRAMS = {
 }
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield b
-        b.close()
-
-
 @pytest.mark.parametrize("lang", ["", "en/"])
 @pytest.mark.parametrize("path", sorted(DIAGRAMS))
-def test_every_diagram_renders(browser, site_url: str, path: str, lang: str) -> None:  # type: ignore[no-untyped-def]
+def test_every_diagram_renders(browser, site_url: str, path: str, lang: str, open_shadow: str) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.add_init_script(OPEN_SHADOW)
+    context.add_init_script(open_shadow)
     page = context.new_page()
     foreign: list[str] = []
     page.on(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -12,32 +10,12 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Material renders mermaid into a *closed* shadow root; open it so the test can see the SVG.
-OPEN_SHADOW = "const o = Element.prototype.attachShadow; Element.prototype.attachShadow = function (i) { return o.call(this, {...i, mode: 'open'}); };"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            ],
-        )  # fmt: skip
-        yield b
-        b.close()
 
 
 @pytest.fixture
-def page(browser, site_url: str, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+def page(browser, site_url: str, request: pytest.FixtureRequest, open_shadow: str):  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.add_init_script(OPEN_SHADOW)
+    context.add_init_script(open_shadow)
     pg = context.new_page()
     foreign: list[str] = []
     # Every request a page makes; Chromium's own start-up traffic is not a page request.

@@ -10,8 +10,6 @@ from urllib.parse import urlparse
 
 import pytest
 
-from .test_browser import OPEN_SHADOW, browser  # noqa: F401  (the module-scoped Chromium fixture)
-
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 _DIAGRAM = re.compile(r'<(?:pre|div) class="mermaid"')
@@ -27,9 +25,9 @@ def site_pages(site: Path) -> list[str]:
     return pages
 
 
-def test_every_page_loads_clean(browser, built_site: Path, site_url: str) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+def test_every_page_loads_clean(browser, built_site: Path, site_url: str, open_shadow: str) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.add_init_script(OPEN_SHADOW)
+    context.add_init_script(open_shadow)
     page = context.new_page()
     problems: list[str] = []
     current = {"path": ""}
