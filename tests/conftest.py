@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -57,7 +59,7 @@ OPEN_SHADOW = (
 )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # not session: sync Playwright keeps an event loop running meanwhile
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
@@ -73,3 +75,33 @@ def browser() -> Iterator[object]:
 def open_shadow() -> str:
     """Init script that makes shadow roots open, so locators can see mermaid's SVG."""
     return OPEN_SHADOW
+
+
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+
+
+@pytest.fixture
+def page(browser, open_shadow: str, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """A fresh page (own context, so localStorage starts empty) that records every request it makes to
+    another host, fails the test if there was any, and leaves a full-page screenshot in test-artifacts/."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(open_shadow)
+    pg = context.new_page()
+    foreign: list[str] = []
+    # Every request a page makes; Chromium's own start-up traffic is not a page request.
+    pg.on(
+        "request",
+        lambda r: (
+            foreign.append(r.url)
+            if urlparse(r.url).hostname not in ("127.0.0.1", None) and not r.url.startswith("data:")
+            else None
+        ),
+    )
+    pg.foreign = foreign
+    yield pg
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(
+        path=str(ARTIFACTS / (re.sub(r"[^\w.-]+", "_", request.node.nodeid) + ".png")), full_page=True
+    )
+    context.close()
+    assert foreign == [], f"requests to other hosts: {foreign}"

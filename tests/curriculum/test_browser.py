@@ -3,35 +3,9 @@ and the curriculum pages request nothing from other hosts."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from urllib.parse import urlparse
-
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
-
-
-@pytest.fixture
-def page(browser, site_url: str, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
-    # One context per test: its localStorage starts empty and lives across reloads within the test.
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    pg = context.new_page()
-    foreign: list[str] = []
-    pg.on(
-        "request",
-        lambda r: (
-            foreign.append(r.url)
-            if urlparse(r.url).hostname not in ("127.0.0.1", None) and not r.url.startswith("data:")
-            else None
-        ),
-    )
-    pg.foreign = foreign  # type: ignore[attr-defined]
-    yield pg
-    name = request.node.name.replace("/", "_")
-    pg.screenshot(path=str(ARTIFACTS / f"curriculum-{name}.png"), full_page=True)
-    context.close()
 
 
 def test_ticked_box_survives_reload_and_language_switch(page, site_url: str) -> None:  # type: ignore[no-untyped-def]

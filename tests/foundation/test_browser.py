@@ -2,36 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
-
-
-@pytest.fixture
-def page(browser, site_url: str, request: pytest.FixtureRequest, open_shadow: str):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.add_init_script(open_shadow)
-    pg = context.new_page()
-    foreign: list[str] = []
-    # Every request a page makes; Chromium's own start-up traffic is not a page request.
-    pg.on(
-        "request",
-        lambda r: (
-            foreign.append(r.url)
-            if urlparse(r.url).hostname not in ("127.0.0.1", None) and not r.url.startswith("data:")
-            else None
-        ),
-    )
-    pg.foreign = foreign  # type: ignore[attr-defined]
-    yield pg
-    pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
-    assert foreign == [], f"requests to other hosts: {foreign}"
 
 
 @pytest.mark.parametrize("path", ["scheduler/gmp-overview/", "en/scheduler/gmp-overview/"])

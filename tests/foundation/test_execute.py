@@ -125,3 +125,16 @@ def test_orphaned_outputs_are_removed(tmp_path: Path) -> None:
     report = pipeline.run(settings(root))
     assert not (root / "docs/gone.ipynb").exists() and not (root / "docs/gone.en.ipynb").exists()
     assert len(report.removed) == 2
+
+
+def test_runs_inside_a_running_event_loop(tmp_path: Path) -> None:
+    """As in a Jupyter kernel or under Playwright's sync API: asyncio.run alone would refuse."""
+    import asyncio
+
+    root = project(tmp_path, {"e.py": notebook(("zh", "# 题"), ("en", "# T"), ("code", "print('in loop')"))})
+
+    async def inside() -> pipeline.Report:
+        return pipeline.run(settings(root))
+
+    report = asyncio.run(inside())
+    assert len(report.executed) == 1 and report.executed[0].error is None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import concurrent.futures
 import contextlib
 import copy
 import re
@@ -101,7 +102,14 @@ class Executor(abc.ABC):
         if not jobs:
             return []
         with self.session():
-            return asyncio.run(self._run_all(jobs))
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                return asyncio.run(self._run_all(jobs))
+            # Called from code that already runs an event loop (a Jupyter kernel, Playwright's sync
+            # API): asyncio.run would refuse, so run our loop in a thread of its own.
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                return pool.submit(asyncio.run, self._run_all(jobs)).result()
 
     async def _run_all(self, jobs: Sequence[Job]) -> list[Outcome]:
         gate = asyncio.Semaphore(self.workers)
