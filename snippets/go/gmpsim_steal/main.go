@@ -48,6 +48,26 @@ func main() {
 	}
 	iters := int(float64(probe) * float64(workUs) * 1e3 / float64(best))
 
+	counts, elapsed := round(n, iters)
+	// A second thread that gets no CPU (another process on a 2-CPU machine) cannot steal: repeat, up
+	// to 4 more rounds, while it finished fewer than n/8, and keep the most even round as well.
+	even := counts
+	for r := 0; r < 4 && (len(even) < 2 || even[1] < n/8); r++ {
+		if c, _ := round(n, iters); len(c) > 1 && (len(even) < 2 || c[1] > even[1]) {
+			even = c
+		}
+	}
+	out := map[string]any{
+		"gomaxprocs": runtime.GOMAXPROCS(0), "n": n, "work_us": workUs,
+		"per_thread": counts, "per_thread_best_round": even, "elapsed_ms": float64(elapsed) / 1e6,
+	}
+	b, _ := json.Marshal(out)
+	fmt.Println(string(b))
+}
+
+// round starts n goroutines of iters spins each from main and returns how many each OS thread
+// finished (descending) and the wall time until all were done.
+func round(n, iters int) ([]int, time.Duration) {
 	var mu sync.Mutex
 	perThread := map[int]int{}
 	var wg sync.WaitGroup
@@ -71,10 +91,5 @@ func main() {
 		counts = append(counts, c)
 	}
 	sort.Sort(sort.Reverse(sort.IntSlice(counts)))
-	out := map[string]any{
-		"gomaxprocs": runtime.GOMAXPROCS(0), "n": n, "work_us": workUs,
-		"per_thread": counts, "elapsed_ms": float64(elapsed) / 1e6,
-	}
-	b, _ := json.Marshal(out)
-	fmt.Println(string(b))
+	return counts, elapsed
 }
