@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 from kb.casebook.structure.scaffold import new_case
-from kb.errors import KbError
-from kb.external import which
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
@@ -24,11 +22,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture
 def served(case_dir: Path) -> Iterator[str]:
-    try:
-        chromium = which("chromium")
-    except KbError as exc:
-        pytest.skip(str(exc))
-    del chromium
     root = case_dir.parent.parent
     new_case(root / "casebooks", "other-case")  # a second case (draft, taxonomy other-case) to filter out
     cfg = make_project(root)
