@@ -105,3 +105,46 @@ def page(browser, open_shadow: str, request: pytest.FixtureRequest):  # type: ig
     )
     context.close()
     assert foreign == [], f"requests to other hosts: {foreign}"
+
+
+@pytest.fixture
+def check_diagrams(browser, open_shadow: str):  # type: ignore[no-untyped-def]
+    """check(url, expected): the page draws exactly `expected` mermaid diagrams, each a real (non-empty,
+    non-error) SVG, with no script error and no request to another host."""
+    from playwright.sync_api import expect
+
+    def check(url: str, expected: int) -> None:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.add_init_script(open_shadow)
+        page = context.new_page()
+        foreign: list[str] = []
+        page.on(
+            "request",
+            lambda r: foreign.append(r.url) if urlparse(r.url).hostname not in ("127.0.0.1", None) else None,
+        )
+        errors: list[str] = []
+        # Script errors only: failed resource loads are the site's business (tests/foundation).
+        page.on(
+            "console",
+            lambda m: (
+                errors.append(m.text)
+                if m.type == "error" and "Failed to load resource" not in m.text
+                else None
+            ),
+        )
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(url)
+        svgs = page.locator("div.mermaid svg")
+        svgs.first.wait_for(state="attached", timeout=20_000)
+        # Locators pierce the (opened) shadow roots; document.querySelectorAll would not.
+        expect(svgs).to_have_count(expected, timeout=20_000)
+        for i in range(svgs.count()):
+            box = svgs.nth(i).bounding_box()
+            assert box is not None and box["height"] > 100, f"diagram {i} of {url} is empty"
+            # mermaid draws a syntax error as an SVG too: it must not be one.
+            assert "Syntax error" not in svgs.nth(i).inner_html()
+        context.close()
+        assert foreign == [], f"requests to other hosts: {foreign}"
+        assert errors == [], errors
+
+    return check

@@ -10,8 +10,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ["channels-parking-waking", "syscalls-and-handoff", "gc-and-scheduler", "preemption",
-         "atomics-and-memory-order"]
+PAGES = [
+    "channels-parking-waking",
+    "syscalls-and-handoff",
+    "gc-and-scheduler",
+    "preemption",
+    "atomics-and-memory-order",
+]
 REF = re.compile(r"\[\[(claim|src):([^\]|]+)(?:\|[^\]]*)?\]\]")
 
 
@@ -24,7 +29,9 @@ def test_zh_and_en_cite_the_same_evidence(page: str) -> None:
     zh = (ROOT / "docs/scheduler" / f"{page}.md").read_text(encoding="utf-8")
     en = (ROOT / "docs/scheduler" / f"{page}.en.md").read_text(encoding="utf-8")
     assert refs(zh), f"{page}.md cites no claim or source"
-    assert refs(zh) == refs(en), f"{page}: zh and en cite different evidence: {(refs(zh) - refs(en)) + (refs(en) - refs(zh))}"
+    assert refs(zh) == refs(en), (
+        f"{page}: zh and en cite different evidence: {(refs(zh) - refs(en)) + (refs(en) - refs(zh))}"
+    )
 
 
 @pytest.mark.parametrize("page", PAGES)
